@@ -1,0 +1,43 @@
+"""The host. `create_app()` builds the Flask app: configuration, database, modules,
+security, languages, UI and CLI. Nothing happens at import time."""
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask
+
+from core.config import PROJECT_ROOT
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("ERP_INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
+        instance_relative_config=True,
+    )
+    from core import config as config_module
+
+    config_module.load(app, config)
+    logging.basicConfig(level=app.config.get("LOG_LEVEL", "WARNING"))
+
+    from core import auth, cli, errors, i18n, scheduler, security
+    from core import modules as module_system
+    from core.db import configure_engine, db
+    from core.modules import views as module_views
+    from core.ui import init_app as ui_init_app
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    security.init_app(app)
+    auth.init_app(app)
+    registry = module_system.init_app(app)  # imports modules, registers their blueprints
+    i18n.init_app(app, registry)
+    app.register_blueprint(module_views.bp)
+    ui_init_app(app, registry)
+    errors.init_app(app)
+    cli.init_app(app)
+    if app.config["ERP_RUN_SCHEDULER"]:
+        scheduler.start_embedded(app)
+    return app

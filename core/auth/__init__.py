@@ -1,0 +1,23 @@
+"""Users, groups and login."""
+from flask_login import LoginManager
+
+from .models import User
+
+login_manager = LoginManager()
+
+
+def init_app(app) -> None:
+    from . import views
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    app.register_blueprint(views.bp)
+
+
+@login_manager.user_loader
+def _load_user(user_id: str):
+    from core.db import db
+
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.active else None

@@ -1,0 +1,57 @@
+"""Configuration: defaults, then `instance/config.py`, then `ERP_*` environment variables."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Defaults:
+    SECRET_KEY = None  # set by `init` in instance/config.py, or ERP_SECRET_KEY
+    SQLALCHEMY_DATABASE_URI = None  # filled from ERP_DATABASE_URL or the instance folder
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    # Python packages whose sub-folders are modules; pip-installed modules come from the
+    # `erp.modules` entry points as well.
+    ERP_MODULE_PACKAGES = ["modules"]
+    ERP_MODULE_ENTRY_POINTS = True
+    ERP_DEFAULT_LOCALE = "en"
+    ERP_DEFAULT_TIMEZONE = "UTC"
+    ERP_LOCALES = ["en", "vi", "zh_CN"]
+    ERP_RUN_SCHEDULER = False  # run the job scheduler inside the web process (embedded mode)
+    WTF_CSRF_TIME_LIMIT = None
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+
+
+# Environment variables read as configuration, with how to parse each.
+_ENV = {
+    "ERP_DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
+    "ERP_SECRET_KEY": ("SECRET_KEY", str),
+    "ERP_MODULE_PACKAGES": ("ERP_MODULE_PACKAGES", lambda v: [p for p in v.split(",") if p]),
+    "ERP_DEFAULT_LOCALE": ("ERP_DEFAULT_LOCALE", str),
+    "ERP_DEFAULT_TIMEZONE": ("ERP_DEFAULT_TIMEZONE", str),
+    "ERP_RUN_SCHEDULER": ("ERP_RUN_SCHEDULER", lambda v: v.lower() in ("1", "true", "yes")),
+}
+
+
+def load(app, overrides: dict | None) -> None:
+    """Fill `app.config` from the three layers, then the test or caller's overrides."""
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    for var, (key, parse) in _ENV.items():
+        if var in os.environ:
+            app.config[key] = parse(os.environ[var])
+    if overrides:
+        app.config.update(overrides)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(
+            Path(app.instance_path) / "erp.sqlite3"
+        )
+    if not app.config["SECRET_KEY"]:
+        # Without `init` there is no key yet; a per-process one keeps the app usable for
+        # commands, and sessions simply do not survive a restart.
+        app.config["SECRET_KEY"] = os.urandom(32).hex()
+        app.config["ERP_EPHEMERAL_SECRET"] = True

@@ -1,0 +1,72 @@
+"""Languages: the locale comes from the user's saved preference, then the language picked in
+this session, then the browser's Accept-Language, then the deployment default."""
+from __future__ import annotations
+
+from babel import support
+from flask import current_app, has_request_context, request, session
+from flask_babel import Babel, Domain, get_locale
+from flask_login import current_user
+
+from core.config import PROJECT_ROOT
+
+babel = Babel()
+
+LANGUAGE_NAMES = {"en": "English", "vi": "Tiếng Việt", "zh_CN": "简体中文"}
+
+
+def select_locale() -> str:
+    locales = current_app.config["ERP_LOCALES"]
+    if not has_request_context():  # CLI and jobs: the deployment's language
+        return current_app.config["ERP_DEFAULT_LOCALE"]
+    if getattr(current_user, "is_authenticated", False) and current_user.lang in locales:
+        return current_user.lang
+    if session.get("lang") in locales:
+        return session["lang"]
+    best = request.accept_languages.best_match(
+        locales + [loc.replace("_", "-") for loc in locales]
+    )
+    if best:
+        return best.replace("-", "_")
+    return current_app.config["ERP_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    if not has_request_context():
+        return current_app.config["ERP_DEFAULT_TIMEZONE"]
+    if getattr(current_user, "is_authenticated", False) and current_user.tz:
+        return current_user.tz
+    return current_app.config["ERP_DEFAULT_TIMEZONE"]
+
+
+class CatalogDomain(Domain):
+    """Loads catalogs by the code we offer (`zh_CN`): Flask-Babel asks by `str(Locale)`,
+    which Babel spells `zh_Hans_CN`, and so would never find the Chinese catalog."""
+
+    def get_translations(self):
+        locale = get_locale()
+        if locale is None:
+            return support.NullTranslations()
+        folders = tuple(self.translation_directories)
+        key = (str(locale), folders)
+        if key not in self.cache:
+            code = "_".join(p for p in (locale.language, locale.territory) if p)
+            translations = support.Translations()
+            for folder in folders:
+                catalog = support.Translations.load(folder, [code, str(locale)], self.domain[0])
+                translations.merge(catalog)
+                if hasattr(catalog, "plural"):
+                    translations.plural = catalog.plural
+            self.cache[key] = translations
+        return self.cache[key]
+
+
+def init_app(app, registry) -> None:
+    # Core's catalog first, then each module's: Flask-Babel merges them in order. Disabled
+    # modules' catalogs stay loaded; their strings are simply never asked for.
+    folders = [str(PROJECT_ROOT / "translations")] + [
+        str(m.translations_dir) for m in registry.manifests.values() if m.translations_dir.is_dir()
+    ]
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(folders)
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config["ERP_DEFAULT_LOCALE"])
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    babel.domain_instance = CatalogDomain()

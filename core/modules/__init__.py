@@ -1,0 +1,28 @@
+"""The module system: discovery, the registry of what modules contribute, the lifecycle."""
+from __future__ import annotations
+
+from flask import abort, current_app, request
+
+from .registry import ModuleContext, ModuleRegistry
+
+__all__ = ["ModuleContext", "ModuleRegistry", "get_registry", "init_app"]
+
+
+def get_registry() -> ModuleRegistry:
+    return current_app.extensions["erp.modules"]
+
+
+def init_app(app) -> ModuleRegistry:
+    registry = ModuleRegistry(app)
+    app.extensions["erp.modules"] = registry
+    registry.load()
+
+    @app.before_request
+    def _gate_disabled_modules():
+        registry.sync()
+        if request.blueprint:
+            owner = registry.blueprint_owner.get(request.blueprint.split(".")[0])
+            if owner and not registry.is_enabled(owner):
+                abort(404)
+
+    return registry

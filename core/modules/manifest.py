@@ -1,0 +1,177 @@
+"""Reading and validating a module's `manifest.toml`. A manifest is data: it is parsed with
+tomllib and checked here, never executed."""
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+VERSION_RE = re.compile(r"^\d+\.\d+\.\d+$")
+PERMS_RE = re.compile(r"^[rcwd]+$")
+REQUIRED = ("name", "title", "version", "summary")
+KNOWN_KEYS = {
+    "name", "title", "version", "summary", "category", "depends", "application",
+    "auto_install", "icon", "sequence", "groups", "access", "menus", "jobs", "description",
+}
+
+
+class ManifestError(Exception):
+    """A manifest that cannot be used; `str()` names the file and what is wrong."""
+
+    def __init__(self, path: Path | str, message: str):
+        super().__init__(f"{path}: {message}")
+        self.path = str(path)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Manifest:
+    name: str
+    title: str
+    version: str
+    summary: str
+    path: Path  # folder of the module
+    package: str  # import name, e.g. "modules.sales"
+    category: str = "Other"
+    description: str = ""
+    icon: str = "box"
+    sequence: int = 100
+    depends: tuple[str, ...] = ()
+    application: bool = False
+    auto_install: bool = False
+    groups: tuple[dict, ...] = ()
+    access: tuple[dict, ...] = ()
+    menus: tuple[dict, ...] = ()
+    jobs: tuple[dict, ...] = field(default=())
+
+    @property
+    def version_tuple(self) -> tuple[int, ...]:
+        return parse_version(self.version)
+
+    @property
+    def migrations_dir(self) -> Path:
+        return self.path / "migrations" / "versions"
+
+    @property
+    def has_migrations(self) -> bool:
+        return self.migrations_dir.is_dir() and any(self.migrations_dir.glob("*.py"))
+
+    @property
+    def translations_dir(self) -> Path:
+        return self.path / "translations"
+
+
+def parse_version(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def read_manifest(folder: Path, package: str, is_core: bool = False) -> Manifest:
+    """Parse and validate `folder/manifest.toml`; raise ManifestError naming the file.
+    Core's own manifest (menus and groups of the host) skips the module-name rules."""
+    path = folder / "manifest.toml"
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ManifestError(path, "file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ManifestError(path, f"not valid TOML ({exc})") from None
+
+    def fail(message: str):
+        raise ManifestError(path, message)
+
+    missing = [key for key in REQUIRED if key not in data]
+    if missing:
+        fail("missing key " + ", ".join(repr(k) for k in missing))
+    unknown = sorted(set(data) - KNOWN_KEYS)
+    if unknown:
+        fail("unknown key " + ", ".join(repr(k) for k in unknown))
+    for key in ("name", "title", "version", "summary", "category", "description", "icon"):
+        if key in data and not isinstance(data[key], str):
+            fail(f"{key!r} must be a string")
+    name = data["name"]
+    if is_core:
+        pass
+    elif not NAME_RE.match(name) or name == "core":
+        fail(f"bad module name {name!r} (lower case letters, digits and _; not 'core')")
+    elif name != folder.name:
+        fail(f"name {name!r} does not match its folder {folder.name!r}")
+    if not VERSION_RE.match(data["version"]):
+        fail(f"bad version {data['version']!r} (expected MAJOR.MINOR.PATCH, e.g. 1.0.0)")
+    depends = data.get("depends", [])
+    if not isinstance(depends, list) or not all(isinstance(d, str) for d in depends):
+        fail("'depends' must be a list of module names")
+    if name in depends:
+        fail(f"module {name!r} depends on itself")
+    for key in ("application", "auto_install"):
+        if not isinstance(data.get(key, False), bool):
+            fail(f"{key!r} must be true or false")
+    if not isinstance(data.get("sequence", 0), int):
+        fail("'sequence' must be a whole number")
+
+    groups = _tables(data, "groups", ("id", "title"), fail)
+    access = _tables(data, "access", ("model", "group", "perms"), fail)
+    menus = _tables(data, "menus", ("id", "title"), fail)
+    jobs = _tables(data, "jobs", ("id", "func", "cron"), fail)
+    for rule in access:
+        if not PERMS_RE.match(rule["perms"]):
+            fail(f"access for {rule['model']!r}: perms must be letters of 'rcwd'")
+    for job in jobs:
+        if ":" not in job["func"]:
+            fail(f"job {job['id']!r}: func must be 'package.module:function'")
+        error = cron_error(job["cron"])
+        if error:
+            fail(f"job {job['id']!r}: bad cron {job['cron']!r} ({error})")
+    menu_ids = {m["id"] for m in menus}
+    for menu in menus:
+        parent = menu.get("parent")
+        if parent and parent not in menu_ids and "." not in parent:
+            fail(f"menu {menu['id']!r}: unknown parent {parent!r}")
+
+    return Manifest(
+        name=name,
+        title=data["title"],
+        version=data["version"],
+        summary=data["summary"],
+        path=folder,
+        package=package,
+        category=data.get("category", "Other"),
+        description=data.get("description", ""),
+        icon=data.get("icon", "box"),
+        sequence=data.get("sequence", 100),
+        depends=tuple(d for d in depends if d != "core"),
+        application=data.get("application", False),
+        auto_install=data.get("auto_install", False),
+        groups=groups,
+        access=access,
+        menus=menus,
+        jobs=jobs,
+    )
+
+
+def _tables(data: dict, key: str, required: tuple[str, ...], fail) -> tuple[dict, ...]:
+    items = data.get(key, [])
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        fail(f"{key!r} must be a list of tables ([[{key}]])")
+    seen = set()
+    for item in items:
+        for req in required:
+            if not isinstance(item.get(req), str) or not item[req]:
+                fail(f"[[{key}]] entry without {req!r}")
+        ident = item[required[0]] if key != "access" else (item["model"], item["group"])
+        if ident in seen:
+            fail(f"[[{key}]] entry {ident!r} appears twice")
+        seen.add(ident)
+    return tuple(items)
+
+
+def cron_error(expr: str) -> str | None:
+    from apscheduler.triggers.cron import CronTrigger
+
+    try:
+        CronTrigger.from_crontab(expr)
+    except ValueError as exc:
+        return str(exc)
+    return None

@@ -1,0 +1,220 @@
+"""The registry: every discovered module, what each contributes, and which are enabled.
+
+Every module's code is imported and its blueprint registered at start-up (Flask cannot add
+routes once serving); what a disabled module contributes stays registered but inert, gated
+by `is_enabled`. Each request compares a counter in the database with the one this process
+last saw, so a toggle made by any worker or host is seen on the next request."""
+from __future__ import annotations
+
+import importlib
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import blinker
+import sqlalchemy as sa
+from flask import Blueprint
+from markupsafe import Markup
+
+from core.db import db
+
+from .discovery import discover
+from .manifest import Manifest, ManifestError, read_manifest
+from .models import INSTALLED, ModuleRecord, StateCounter
+
+log = logging.getLogger(__name__)
+CORE = "core"
+CORE_DIR = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Widget:
+    id: str
+    module: str
+    title: str
+    render: Callable  # (user) -> Markup
+    sequence: int = 100
+
+
+class ModuleContext:
+    """What a module's `register(module)` receives: every way it may add to the host."""
+
+    def __init__(self, registry: ModuleRegistry, manifest: Manifest):
+        self.registry = registry
+        self.manifest = manifest
+        self.name = manifest.name
+
+    def blueprint(self, bp: Blueprint, url_prefix: str | None = None) -> None:
+        self.registry.app.register_blueprint(bp, url_prefix=url_prefix)
+        self.registry.blueprint_owner[bp.name] = self.name
+
+    def connect(self, signal: str, handler: Callable) -> None:
+        """Handle a named signal; the handler runs only while this module is enabled."""
+        self.registry.connect(signal, handler, self.name)
+
+    def slot(self, name: str, render: Callable) -> None:
+        """Fill a template slot: `render(*args)` returns HTML shown where the slot is."""
+        self.registry.slots[name].append((self.name, render))
+
+    def widget(self, id: str, title: str, render: Callable, sequence: int = 100) -> None:
+        self.registry.widgets.append(Widget(id, self.name, title, render, sequence))
+
+    def on_enable(self, hook: Callable) -> None:
+        """`hook(connection)` runs inside the enabling transaction (e.g. default data)."""
+        self.registry.enable_hooks[self.name].append(hook)
+
+
+class ModuleRegistry:
+    def __init__(self, app):
+        self.app = app
+        found = discover(app.config["ERP_MODULE_PACKAGES"], app.config["ERP_MODULE_ENTRY_POINTS"])
+        self.manifests: dict[str, Manifest] = found.manifests
+        self.errors: list[ManifestError] = list(found.errors)
+        self.presets = found.presets
+        self.core_manifest = read_manifest(CORE_DIR, "core", is_core=True)
+        self.blueprint_owner: dict[str, str] = {}
+        self.signals = blinker.Namespace()
+        self.slots: dict[str, list] = defaultdict(list)
+        self.widgets: list[Widget] = []
+        self.enable_hooks: dict[str, list] = defaultdict(list)
+        self.model_owner: dict[str, str] = {}  # table name -> module
+        self.states: dict[str, dict] = {}
+        self.enabled: frozenset[str] = frozenset()
+        self.version: int | None = None
+        for error in self.errors:
+            log.error("module not loaded: %s", error)
+
+    # -- loading ---------------------------------------------------------------------
+    def load(self) -> None:
+        """Import each valid module and call its `register(module)`. A module whose code
+        fails to import is reported like a bad manifest, with everything that needs it."""
+        failed: dict[str, str] = {}
+        for name, manifest in list(self.manifests.items()):
+            if any(dep in failed for dep in manifest.depends):
+                failed[name] = "depends on a module that failed to load"
+                continue
+            try:
+                package = importlib.import_module(manifest.package)
+                register = getattr(package, "register", None)
+                if register is not None:
+                    register(ModuleContext(self, manifest))
+            except Exception as exc:  # a broken module must not stop the host
+                log.exception("module %s failed to load", name)
+                failed[name] = f"failed to load: {exc.__class__.__name__}: {exc}"
+        for name, message in failed.items():
+            self.errors.append(ManifestError(self.manifests[name].path / "__init__.py", message))
+            del self.manifests[name]
+        self._map_tables()
+
+    def _map_tables(self) -> None:
+        packages = {m.package: name for name, m in self.manifests.items()}
+        for mapper in db.Model.registry.mappers:
+            cls = mapper.class_
+            table = getattr(cls, "__table__", None)
+            if table is None:
+                continue
+            owner = CORE
+            for package, name in packages.items():
+                if cls.__module__ == package or cls.__module__.startswith(package + "."):
+                    owner = name
+            self.model_owner[table.name] = owner
+
+    def table_owner(self, table: str) -> str | None:
+        return self.model_owner.get(table)
+
+    def module_tables(self, name: str) -> list[str]:
+        return sorted(t for t, owner in self.model_owner.items() if owner == name)
+
+    # -- state -----------------------------------------------------------------------
+    def sync(self) -> None:
+        """Reload the enabled set if any process changed it since we last looked."""
+        try:
+            version = db.session.execute(
+                sa.select(StateCounter.value).where(StateCounter.key == "modules")
+            ).scalar()
+        except sa.exc.DatabaseError:  # not initialised yet: nothing is enabled
+            db.session.rollback()
+            self._set_states({}, None)
+            return
+        if version != self.version or version is None:
+            rows = db.session.execute(sa.select(ModuleRecord)).scalars().all()
+            self._set_states(
+                {r.name: {"state": r.state, "installed_version": r.installed_version}
+                 for r in rows},
+                version,
+            )
+
+    def _set_states(self, states: dict, version: int | None) -> None:
+        self.states = states
+        self.enabled = frozenset(
+            n for n, s in states.items() if s["state"] == "enabled" and n in self.manifests
+        )
+        self.version = version
+
+    def state(self, name: str) -> str:
+        return self.states.get(name, {}).get("state", "available")
+
+    def installed_version(self, name: str) -> str | None:
+        return self.states.get(name, {}).get("installed_version")
+
+    def is_enabled(self, name: str) -> bool:
+        return name == CORE or name in self.enabled
+
+    def is_installed(self, name: str) -> bool:
+        return self.state(name) in INSTALLED
+
+    # -- contributions, gated ----------------------------------------------------------
+    def connect(self, signal: str, handler: Callable, module: str) -> None:
+        def gated(sender, **kwargs):
+            if self.is_enabled(module):
+                return handler(sender, **kwargs)
+            return None
+
+        gated.__name__ = getattr(handler, "__name__", "handler")
+        self.signals.signal(signal).connect(gated, weak=False)
+
+    def send(self, signal: str, sender=None, **kwargs) -> list:
+        """Send a named signal to the handlers of enabled modules; their results, in order."""
+        return [r for _fn, r in self.signals.signal(signal).send(sender, **kwargs)]
+
+    def render_slot(self, name: str, *args) -> Markup:
+        parts = [render(*args) for module, render in self.slots.get(name, ())
+                 if self.is_enabled(module)]
+        return Markup("").join(p for p in parts if p)
+
+    def active_widgets(self) -> list[Widget]:
+        return sorted((w for w in self.widgets if self.is_enabled(w.module)),
+                      key=lambda w: (w.sequence, w.id))
+
+    def active_manifests(self) -> list[Manifest]:
+        """Core's manifest and those of the enabled modules."""
+        return [self.core_manifest] + [m for n, m in self.manifests.items() if n in self.enabled]
+
+    # -- dependency closures -----------------------------------------------------------
+    def dependencies(self, name: str) -> list[str]:
+        """`name` and everything it needs, dependencies first."""
+        seen: list[str] = []
+
+        def walk(n: str):
+            for dep in self.manifests[n].depends:
+                walk(dep)
+            if n not in seen:
+                seen.append(n)
+
+        walk(name)
+        return seen
+
+    def dependents(self, name: str) -> list[str]:
+        """Modules that need `name`, directly or not (not `name` itself), in load order."""
+        needed = {name}
+        for n in self.manifests:  # manifests are in dependency order
+            if any(dep in needed for dep in self.manifests[n].depends):
+                needed.add(n)
+        return [n for n in self.manifests if n in needed and n != name]
+
+    def order(self, names) -> list[str]:
+        names = set(names)
+        return [n for n in self.manifests if n in names]
+

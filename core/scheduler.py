@@ -1,0 +1,108 @@
+"""Scheduled jobs declared in manifests. APScheduler fires them; before a firing runs it is
+claimed with a row unique on (job, scheduled time), so a second scheduler process started
+by mistake, or a second host, does no harm. Jobs of disabled modules are skipped."""
+from __future__ import annotations
+
+import importlib
+import logging
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import db, utcnow
+
+log = logging.getLogger(__name__)
+
+
+class JobRun(db.Model):
+    __tablename__ = "core_job_run"
+    __table_args__ = (sa.UniqueConstraint("job_id", "scheduled_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[str] = mapped_column(sa.String(128), index=True)
+    scheduled_at: Mapped[datetime]
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(sa.String(16), default="running")  # done | failed
+    message: Mapped[str | None] = mapped_column(sa.Text)
+
+
+def declared_jobs(registry) -> dict[str, tuple[str, dict]]:
+    """job id -> (module, job) for every discovered module, enabled or not."""
+    return {job["id"]: (name, job)
+            for name, m in registry.manifests.items() for job in m.jobs}
+
+
+def resolve(func: str):
+    module, _, attr = func.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def run_job(app, job_id: str, scheduled_at: datetime | None = None) -> str:
+    """Run one firing of a job if its module is enabled and nobody claimed it yet.
+    Returns 'done', 'failed', 'skipped' (module disabled) or 'claimed' (ran elsewhere)."""
+    from core.modules import get_registry
+
+    with app.app_context():
+        registry = get_registry()
+        registry.sync()
+        module, job = declared_jobs(registry)[job_id]
+        if not registry.is_enabled(module):
+            return "skipped"
+        run = JobRun(job_id=job_id, scheduled_at=scheduled_at or utcnow())
+        db.session.add(run)
+        try:
+            db.session.commit()
+        except sa.exc.IntegrityError:
+            db.session.rollback()
+            return "claimed"
+        try:
+            result = resolve(job["func"])()
+            db.session.commit()
+            run.status, run.message = "done", None if result is None else str(result)[:2000]
+        except Exception as exc:
+            db.session.rollback()
+            log.exception("job %s failed", job_id)
+            run.status, run.message = "failed", f"{exc.__class__.__name__}: {exc}"[:2000]
+        run.finished_at = utcnow()
+        db.session.merge(run)
+        db.session.commit()
+        return run.status
+
+
+def _firing_time(trigger) -> datetime:
+    """The scheduled time of the firing under way: the same in every process that fires it."""
+    now = utcnow()
+    fire = trigger.get_next_fire_time(None, (now - timedelta(seconds=60)).replace(tzinfo=UTC))
+    fire = fire.astimezone(UTC).replace(tzinfo=None) if fire is not None else None
+    if fire is None or fire > now:
+        return now.replace(second=0, microsecond=0)
+    return fire
+
+
+def build(app, blocking: bool = False):
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from apscheduler.schedulers.blocking import BlockingScheduler
+    from apscheduler.triggers.cron import CronTrigger
+
+    from core.modules import get_registry
+
+    kind = BlockingScheduler if blocking else BackgroundScheduler
+    scheduler = kind(timezone="UTC", job_defaults={"coalesce": True, "misfire_grace_time": 60})
+    with app.app_context():
+        jobs = declared_jobs(get_registry())
+    for job_id, (_module, job) in jobs.items():
+        trigger = CronTrigger.from_crontab(job["cron"], timezone="UTC")
+
+        def fire(job_id=job_id, trigger=trigger):
+            run_job(app, job_id, _firing_time(trigger))
+
+        scheduler.add_job(fire, trigger, id=job_id, name=job_id)
+    return scheduler
+
+
+def start_embedded(app) -> None:
+    scheduler = build(app)
+    scheduler.start()
+    app.extensions["erp.scheduler"] = scheduler

@@ -1,0 +1,28 @@
+"""The home page (dashboard of the enabled modules' widgets) and the language switcher."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+
+from core.db import db
+from core.modules import get_registry
+
+bp = Blueprint("home", __name__)
+
+
+@bp.route("/")
+@login_required
+def index():
+    widgets = get_registry().active_widgets()
+    return render_template("core/home.html", widgets=widgets)
+
+
+@bp.route("/lang/<code>", methods=["POST"])
+def set_language(code: str):
+    if code in current_app.config["ERP_LOCALES"]:
+        session["lang"] = code
+        if current_user.is_authenticated:
+            current_user.lang = code
+            db.session.commit()
+    target = request.referrer or url_for("home.index")
+    return redirect(target if target.startswith(request.host_url) else url_for("home.index"))

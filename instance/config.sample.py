@@ -1,0 +1,7 @@
+# Copy to instance/config.py (`init` writes SECRET_KEY there by itself) to configure this
+# deployment. Environment variables (ERP_DATABASE_URL, ERP_SECRET_KEY, ...) win over this file.
+
+# SQLALCHEMY_DATABASE_URI = "postgresql+psycopg://erp@localhost/erp"
+# ERP_DEFAULT_LOCALE = "vi"
+# ERP_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+# ERP_RUN_SCHEDULER = True   # run scheduled jobs inside the web process (single process only)

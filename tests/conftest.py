@@ -1,0 +1,110 @@
+"""Test set-up: every database test runs on SQLite, and on PostgreSQL too when
+ERP_TEST_POSTGRES_URL is set (`make test` sets it when PostgreSQL answers)."""
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from core import create_app
+from core.db import db
+
+FIXTURE_PACKAGES = ["modules", "tests.fixture_modules"]
+POSTGRES_URL = os.environ.get("ERP_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_instance(tmp_path_factory):
+    """Keep tests away from the developer's instance/ folder and its config."""
+    os.environ["ERP_INSTANCE_PATH"] = str(tmp_path_factory.mktemp("instance"))
+    for var in ("ERP_DATABASE_URL", "ERP_SECRET_KEY", "ERP_MODULE_PACKAGES"):
+        os.environ.pop(var, None)
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_engine():
+    engine = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request, tmp_path):
+    """A fresh, empty database for one test."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'erp.sqlite3'}"
+        return
+    admin = request.getfixturevalue("postgres_admin_engine")
+    name = f"erp_test_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    yield admin.url.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def make_app(db_url: str, **config):
+    settings = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": db_url,
+        "ERP_MODULE_PACKAGES": FIXTURE_PACKAGES,
+        "ERP_MODULE_ENTRY_POINTS": False,
+        "WTF_CSRF_ENABLED": False,
+    }
+    settings.update(config)
+    return create_app(settings)
+
+
+def init_db(app) -> None:
+    """What `init` does to a new database: core's tables and an administrator."""
+    from core.auth.models import User
+    from core.modules import get_registry, lifecycle
+
+    with app.app_context():
+        lifecycle.install_core(get_registry())
+        admin = User(login="admin", name="Admin")
+        admin.set_password("admin")
+        admin.set_groups({"core.admin", "core.user"})
+        clerk = User(login="clerk", name="Clerk")
+        clerk.set_password("clerk")
+        clerk.set_groups({"core.user"})
+        db.session.add_all([admin, clerk])
+        db.session.commit()
+
+
+@pytest.fixture
+def app(db_url):
+    app = make_app(db_url)
+    init_db(app)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def registry(app):
+    from core.modules import get_registry
+
+    with app.app_context():
+        yield get_registry()
+
+
+def login(client, user="admin", password=None):
+    response = client.post("/login", data={"login": user, "password": password or user})
+    assert response.status_code == 302, response.text
+    return client
+
+
+@pytest.fixture
+def admin_client(app):
+    return login(app.test_client())
+
+
+@pytest.fixture
+def clerk_client(app):
+    return login(app.test_client(), "clerk")

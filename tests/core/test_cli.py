@@ -1,0 +1,86 @@
+"""The CLI as other programs use it: `flask --app wsgi ...` in a separate process."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from core.config import PROJECT_ROOT
+
+
+@pytest.fixture
+def cli(db_url, tmp_path):
+    env = dict(os.environ, ERP_DATABASE_URL=db_url, ERP_INSTANCE_PATH=str(tmp_path),
+               ERP_MODULE_PACKAGES="modules,tests.fixture_modules")
+
+    def run(*args, stdin=""):
+        return subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=PROJECT_ROOT, env=env,
+            input=stdin, capture_output=True, text=True, timeout=120,
+        )
+
+    return run
+
+
+def modules(cli) -> dict:
+    result = cli("modules", "list", "--json")
+    assert result.returncode == 0, result.stderr
+    return {m["name"]: m for m in json.loads(result.stdout)["modules"]}
+
+
+def test_init_list_enable_disable_uninstall(cli, tmp_path):
+    result = cli("init", "--preset", "fx-lending", "--demo")
+    assert result.returncode == 0, result.stderr
+    assert "enabled: fx_library, fx_loans, fx_bridge" in result.stdout
+    assert "admin/admin" in result.stdout
+    assert "SECRET_KEY" in (tmp_path / "config.py").read_text()
+    listed = modules(cli)
+    assert listed["fx_loans"] == {
+        "name": "fx_loans", "title": "Loans", "version": "1.0.0", "state": "enabled",
+        "depends": ["fx_library"], "installed_version": "1.0.0", "category": "Testing",
+        "application": True, "auto_install": False,
+    }
+    result = cli("modules", "disable", "fx_library", "--yes")
+    assert result.returncode == 0
+    assert "will disable: fx_bridge, fx_loans, fx_library" in result.stdout
+    assert {m["state"] for m in modules(cli).values()} == {"disabled"}
+    result = cli("modules", "uninstall", "fx_bridge", "fx_loans", "--purge", "--yes")
+    assert result.returncode == 0, result.stderr
+    assert modules(cli)["fx_loans"]["state"] == "uninstalled"
+
+
+def test_asks_before_acting_on_more_than_was_named(cli):
+    cli("init")
+    result = cli("modules", "enable", "fx_loans", stdin="n\n")
+    assert result.returncode == 1
+    assert "will enable: fx_library, fx_loans, fx_bridge" in result.stdout
+    assert modules(cli)["fx_loans"]["state"] == "available"
+    result = cli("modules", "enable", "fx_loans", stdin="y\n")
+    assert result.returncode == 0
+    assert modules(cli)["fx_loans"]["state"] == "enabled"
+
+
+BAD_INPUT = [
+    (("modules", "enable", "nope", "--yes"), "unknown module: nope"),
+    (("modules", "uninstall", "fx_library", "--yes"), "repeat with --purge"),
+    (("modules", "uninstall", "fx_library", "--purge", "--yes"),
+     "cannot purge fx_library: fx_loans, fx_bridge depend on it"),
+    (("modules", "upgrade", "fx_bridge", "--yes"), "not enabled: fx_bridge"),
+    (("init", "--preset", "nope"), "unknown preset 'nope'"),
+]
+
+
+def test_bad_input_exits_non_zero_with_a_one_line_error(cli):
+    assert cli("init").returncode == 0
+    assert cli("modules", "enable", "fx_loans", "--yes").returncode == 0
+    assert cli("modules", "disable", "fx_bridge", "--yes").returncode == 0
+    for args, message in BAD_INPUT:
+        result = cli(*args)
+        assert result.returncode != 0, args
+        lines = [line for line in result.stderr.splitlines() if line.strip()]
+        assert len(lines) == 1, result.stderr
+        assert message in lines[0]
+        assert "Traceback" not in result.stderr

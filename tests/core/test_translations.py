@@ -1,0 +1,39 @@
+"""Every message of core and of every module is translated into vi and zh_CN, the catalogs
+are up to date with the sources, and the compiled catalogs match them."""
+from __future__ import annotations
+
+import io
+
+import pytest
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+from core.i18n_tools import LOCALES, extract, targets
+
+CATALOGS: dict = {}
+for source, folder, skip in targets():
+    CATALOGS.setdefault(folder, []).append((source, skip))
+
+
+def load_po(path):
+    with path.open("rb") as fh:
+        return read_po(fh)
+
+
+@pytest.mark.parametrize("folder", sorted(CATALOGS), ids=lambda p: p.parent.name)
+def test_catalogs_are_complete_and_current(folder):
+    wanted = {m.id for m in extract(CATALOGS[folder]) if m.id}
+    assert wanted, f"no messages found for {folder}"
+    for locale in LOCALES:
+        po_path = folder / locale / "LC_MESSAGES" / "messages.po"
+        assert po_path.is_file(), f"{po_path} is missing: run `make translations`"
+        catalog = load_po(po_path)
+        have = {m.id for m in catalog if m.id}
+        assert wanted - have == set(), f"{po_path} lacks messages: run `make translations`"
+        untranslated = sorted(str(m.id) for m in catalog
+                              if m.id and (not m.string or m.fuzzy))
+        assert untranslated == [], f"{po_path}: not translated: {untranslated}"
+        with po_path.with_suffix(".mo").open("rb") as fh:
+            compiled = {m.id: m.string for m in read_mo(io.BytesIO(fh.read())) if m.id}
+        assert compiled == {m.id: m.string for m in catalog if m.id}, (
+            f"{po_path.with_suffix('.mo')} is stale: run `make translations`")

@@ -1,0 +1,1 @@
+"""Small modules that exercise the module contract without any business module."""

@@ -1,0 +1,1 @@
+"""Fixture auto_install module: no code of its own."""

@@ -1,0 +1,30 @@
+"""Fixture module: books, a page, a menu, a job, a widget, and a signal it sends."""
+from markupsafe import Markup
+
+
+def register(module):
+    from . import models, views  # noqa: F401
+
+    module.blueprint(views.bp)
+    module.widget("fx_library.count", "Books", _count_widget)
+    module.on_enable(_default_books)
+
+
+def _count_widget(user):
+    import sqlalchemy as sa
+
+    from core.db import db
+
+    from .models import Book
+
+    count = db.session.execute(sa.select(sa.func.count(Book.id))).scalar()
+    return Markup('<span class="fx-count">{}</span>').format(count)
+
+
+def _default_books(connection):
+    import sqlalchemy as sa
+
+    from .models import Book
+
+    if not connection.execute(sa.select(sa.func.count(Book.id))).scalar():
+        connection.execute(sa.insert(Book).values(title="The Art of Selling", author="A. Seller"))

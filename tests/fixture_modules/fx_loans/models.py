@@ -1,0 +1,11 @@
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import Model
+
+
+class Loan(Model):
+    __model__ = "fx.loan"
+
+    book_id: Mapped[int] = mapped_column(sa.ForeignKey("fx_book.id"), index=True)
+    borrower: Mapped[str] = mapped_column(sa.String(200))
