@@ -21,7 +21,7 @@ def create_app(config: dict | None = None) -> Flask:
     config_module.load(app, config)
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "WARNING"))
 
-    from core import auth, cli, errors, i18n, scheduler, security
+    from core import auth, cli, errors, i18n, scheduler, security, timeline_views
     from core import modules as module_system
     from core.db import configure_engine, db
     from core.modules import views as module_views
@@ -35,6 +35,8 @@ def create_app(config: dict | None = None) -> Flask:
     registry = module_system.init_app(app)  # imports modules, registers their blueprints
     i18n.init_app(app, registry)
     app.register_blueprint(module_views.bp)
+    app.register_blueprint(timeline_views.bp)
+    app.add_template_global(timeline_views.render_timeline, "timeline")
     ui_init_app(app, registry)
     errors.init_app(app)
     cli.init_app(app)

@@ -199,7 +199,7 @@ def modules_revision(name, message):
 # -- users -------------------------------------------------------------------------------
 @click.group("users")
 def users_group():
-    """Create users."""
+    """Create users and their API tokens."""
 
 
 @users_group.command("create")
@@ -224,6 +224,22 @@ def users_create(login, password, name, email, admin, groups):
     db.session.add(user)
     db.session.commit()
     click.echo(f"created user {login}")
+
+
+@users_group.command("token")
+@click.argument("login")
+@click.option("--name", default="cli", help="A name to tell the token apart.")
+@with_appcontext
+def users_token(login, name):
+    """Make an API token for a user and print only the token (it is stored hashed)."""
+    from core.auth.models import ApiToken, User
+
+    user = db.session.execute(sa.select(User).where(User.login == login)).scalar()
+    if user is None:
+        _fail(f"no user {login!r}")
+    _record, token = ApiToken.issue(user, name)
+    db.session.commit()
+    click.echo(token)
 
 
 # -- demo --------------------------------------------------------------------------------

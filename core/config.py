@@ -24,6 +24,13 @@ class Defaults:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    ERP_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+    ERP_ATTACHMENTS_DIR = None  # default: instance/attachments
+    # Login limits: failed attempts per account, and all attempts per address, per window.
+    ERP_LOGIN_WINDOW_SECONDS = 300
+    ERP_LOGIN_FAILURES_PER_ACCOUNT = 5
+    ERP_LOGIN_ATTEMPTS_PER_ADDRESS = 30
+    ERP_RATELIMIT_REDIS_URL = None  # e.g. redis://127.0.0.1:6379/0, shared by all workers
 
 
 # Environment variables read as configuration, with how to parse each.
@@ -33,6 +40,7 @@ _ENV = {
     "ERP_MODULE_PACKAGES": ("ERP_MODULE_PACKAGES", lambda v: [p for p in v.split(",") if p]),
     "ERP_DEFAULT_LOCALE": ("ERP_DEFAULT_LOCALE", str),
     "ERP_DEFAULT_TIMEZONE": ("ERP_DEFAULT_TIMEZONE", str),
+    "ERP_RATELIMIT_REDIS_URL": ("ERP_RATELIMIT_REDIS_URL", str),
     "ERP_RUN_SCHEDULER": ("ERP_RUN_SCHEDULER", lambda v: v.lower() in ("1", "true", "yes")),
 }
 

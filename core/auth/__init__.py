@@ -7,12 +7,16 @@ login_manager = LoginManager()
 
 
 def init_app(app) -> None:
-    from . import views
+    from core import ratelimit
+
+    from . import admin, views
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
+    ratelimit.init_app(app)
     app.register_blueprint(views.bp)
+    app.register_blueprint(admin.bp)
 
 
 @login_manager.user_loader

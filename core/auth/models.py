@@ -1,7 +1,9 @@
-"""Users and their groups. Groups are declared by manifests; a user's membership is stored
-by the group's id, so it survives the module being disabled and enabled again."""
+"""Users, their groups and teams, and API tokens. Groups are declared by manifests; a user's
+membership is stored by the group's id, so it survives the module being disabled."""
 from __future__ import annotations
 
+import hashlib
+import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -12,22 +14,27 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from core.db import db, utcnow
 
 ADMIN_GROUP = "core.admin"
+USER_GROUP = "core.user"
 
 
 class User(UserMixin, db.Model):
     __tablename__ = "core_user"
+    __model__ = "user"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     login: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    name: Mapped[str] = mapped_column(sa.String(128))
+    name: Mapped[str] = mapped_column(sa.String(128), index=True)
     email: Mapped[str | None] = mapped_column(sa.String(254), index=True)
     password_hash: Mapped[str] = mapped_column(sa.String(255))
-    active: Mapped[bool] = mapped_column(default=True)
+    active: Mapped[bool] = mapped_column(default=True, index=True)
     lang: Mapped[str | None] = mapped_column(sa.String(16))
     tz: Mapped[str | None] = mapped_column(sa.String(64))
+    manager_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("core_user.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
+    manager: Mapped[User | None] = relationship(remote_side=[id], lazy="joined", join_depth=1)
     memberships: Mapped[list[UserGroup]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
@@ -37,6 +44,10 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
 
     @property
     def group_ids(self) -> set[str]:
@@ -52,6 +63,9 @@ class User(UserMixin, db.Model):
             UserGroup(group_id=g) for g in sorted(wanted - self.group_ids)
         ]
 
+    def __str__(self) -> str:
+        return self.name
+
 
 class UserGroup(db.Model):
     __tablename__ = "core_user_group"
@@ -62,3 +76,71 @@ class UserGroup(db.Model):
     group_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True, index=True)
 
     user: Mapped[User] = relationship(back_populates="memberships")
+
+
+class Team(db.Model):
+    """A sales or service team: modules use it for "my team's records" rules."""
+
+    __tablename__ = "core_team"
+    __model__ = "team"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(128), unique=True)
+    leader_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("core_user.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    leader: Mapped[User | None] = relationship(lazy="joined")
+    members: Mapped[list[User]] = relationship(secondary="core_team_member", lazy="selectin",
+                                               order_by="User.name")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TeamMember(db.Model):
+    __tablename__ = "core_team_member"
+
+    team_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("core_team.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("core_user.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
+class ApiToken(db.Model):
+    """A bearer token for the API. Only its SHA-256 is stored: the token itself is shown
+    once, when made."""
+
+    __tablename__ = "core_api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("core_user.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(128))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(sa.String(12))  # shown in lists to tell tokens apart
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    @staticmethod
+    def digest(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, user: User, name: str) -> tuple[ApiToken, str]:
+        token = "erp_" + secrets.token_urlsafe(32)
+        record = cls(user_id=user.id, name=name, token_hash=cls.digest(token), prefix=token[:12])
+        db.session.add(record)
+        return record, token
+
+    @classmethod
+    def find_user(cls, token: str) -> User | None:
+        record = db.session.execute(
+            sa.select(cls).where(cls.token_hash == cls.digest(token), cls.revoked_at.is_(None))
+        ).scalar()
+        if record is None:
+            return None
+        record.last_used_at = utcnow()
+        user = db.session.get(User, record.user_id)
+        return user if user is not None and user.active else None

@@ -1,70 +1,118 @@
-"""Login and logout."""
+"""Signing in and out, and each user's own profile: preferences, password, API tokens."""
 from __future__ import annotations
 
-from functools import wraps
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, StringField
-from wtforms.validators import DataRequired
+from flask_login import current_user, login_user, logout_user
 
-from core.db import db
+from core import access
+from core.db import db, utcnow
 
-from .models import User
+from .forms import ChangePasswordForm, LoginForm, PreferencesForm, TokenForm
+from .models import ApiToken, User
 
 bp = Blueprint("auth", __name__)
 
 
-class LoginForm(FlaskForm):
-    login = StringField(_l("Login"), validators=[DataRequired()])
-    password = PasswordField(_l("Password"), validators=[DataRequired()])
-    remember = BooleanField(_l("Keep me signed in"))
-
-
 def _safe_next(target: str | None) -> str:
-    if target and not urlsplit(target).netloc and target.startswith("/"):
+    if target and target.startswith("/") and not target.startswith("//") \
+            and not urlsplit(target).netloc:
         return target
     return url_for("home.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@access.public
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
+        limits = current_app.extensions["erp.login_limits"]
+        account = "login:" + form.login.data.strip().lower()
+        address = "addr:" + (request.remote_addr or "?")
+        if limits["account"].blocked(account) or limits["address"].blocked(address):
+            flash(_("Too many attempts; please wait a moment and try again."), "danger")
+            return render_template("auth/login.html", form=form), 429
+        limits["address"].hit(address)
         user = db.session.execute(
             sa.select(User).where(User.login == form.login.data.strip())
         ).scalar()
         if user is not None and user.active and user.check_password(form.password.data):
+            limits["account"].reset(account)
+            session.clear()  # a fresh session on sign-in: no fixation
             login_user(user, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")))
+        limits["account"].hit(account)
         flash(_("Wrong login or password."), "danger")
         status = 401
     return render_template("auth/login.html", form=form), status
 
 
 @bp.route("/logout", methods=["POST"])
-@login_required
+@access.signed_in
 def logout():
     logout_user()
+    session.clear()
     return redirect(url_for("auth.login"))
 
 
-def admin_required(view):
-    """Only for users in `core.admin`."""
+@bp.route("/profile", methods=["GET", "POST"])
+@access.signed_in
+def profile():
+    prefs = PreferencesForm(obj=current_user, prefix="prefs")
+    password = ChangePasswordForm(prefix="pw")
+    token_form = TokenForm(prefix="token")
+    new_token = None
+    action = request.form.get("action")
+    if action == "prefs" and prefs.validate_on_submit():
+        current_user.name, current_user.email = prefs.name.data.strip(), prefs.email.data or None
+        current_user.lang, current_user.tz = prefs.lang.data or None, prefs.tz.data or None
+        db.session.commit()
+        flash(_("Your preferences are saved."), "success")
+        return redirect(url_for("auth.profile"))
+    if action == "password" and password.validate_on_submit():
+        if not current_user.check_password(password.current.data):
+            password.current.errors.append(_("This is not your current password."))
+        else:
+            current_user.set_password(password.password.data)
+            db.session.commit()
+            flash(_("Your password is changed."), "success")
+            return redirect(url_for("auth.profile"))
+    if action == "token" and token_form.validate_on_submit():
+        _record, new_token = ApiToken.issue(current_user, token_form.name.data.strip())
+        db.session.commit()
+    tokens = db.session.execute(
+        sa.select(ApiToken).where(ApiToken.user_id == current_user.id,
+                                  ApiToken.revoked_at.is_(None))
+        .order_by(ApiToken.created_at.desc())
+    ).scalars().all()
+    status = 422 if request.method == "POST" and new_token is None else 200
+    return render_template("auth/profile.html", prefs=prefs, password=password,
+                           token_form=token_form, tokens=tokens, new_token=new_token), status
 
-    @wraps(view)
-    @login_required
-    def wrapper(*args, **kwargs):
-        if not current_user.is_admin:
-            abort(403)
-        return view(*args, **kwargs)
 
-    return wrapper
+@bp.route("/profile/tokens/<int:token_id>/revoke", methods=["POST"])
+@access.signed_in
+def revoke_token(token_id):
+    token = db.session.execute(
+        sa.select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == current_user.id)
+    ).scalar()
+    if token is not None and token.revoked_at is None:
+        token.revoked_at = utcnow()
+        db.session.commit()
+        flash(_("The token is revoked."), "success")
+    return redirect(url_for("auth.profile"))

@@ -61,6 +61,10 @@ class ModuleContext:
     def widget(self, id: str, title: str, render: Callable, sequence: int = 100) -> None:
         self.registry.widgets.append(Widget(id, self.name, title, render, sequence))
 
+    def record_rule(self, model: str, group: str, rule: Callable) -> None:
+        """Limit what `group` sees of `model`: `rule(user)` returns a SQL condition."""
+        self.registry.rules[model].append((self.name, group, rule))
+
     def on_enable(self, hook: Callable) -> None:
         """`hook(connection)` runs inside the enabling transaction (e.g. default data)."""
         self.registry.enable_hooks[self.name].append(hook)
@@ -80,6 +84,9 @@ class ModuleRegistry:
         self.widgets: list[Widget] = []
         self.enable_hooks: dict[str, list] = defaultdict(list)
         self.model_owner: dict[str, str] = {}  # table name -> module
+        self.models: dict[str, type] = {}  # model name ("sale.order") -> class
+        self.rules: dict[str, list] = defaultdict(list)  # model -> [(module, group, rule)]
+        self._derived: dict = {}  # per enabled set: access table, groups
         self.states: dict[str, dict] = {}
         self.enabled: frozenset[str] = frozenset()
         self.version: int | None = None
@@ -120,6 +127,8 @@ class ModuleRegistry:
                 if cls.__module__ == package or cls.__module__.startswith(package + "."):
                     owner = name
             self.model_owner[table.name] = owner
+            if getattr(cls, "__model__", None):
+                self.models[cls.__model__] = cls
 
     def table_owner(self, table: str) -> str | None:
         return self.model_owner.get(table)
@@ -152,6 +161,7 @@ class ModuleRegistry:
             n for n, s in states.items() if s["state"] == "enabled" and n in self.manifests
         )
         self.version = version
+        self._derived = {}
 
     def state(self, name: str) -> str:
         return self.states.get(name, {}).get("state", "available")
@@ -187,6 +197,44 @@ class ModuleRegistry:
     def active_widgets(self) -> list[Widget]:
         return sorted((w for w in self.widgets if self.is_enabled(w.module)),
                       key=lambda w: (w.sequence, w.id))
+
+    def _cached(self, key: str, compute: Callable):
+        if key not in self._derived:
+            self._derived[key] = compute()
+        return self._derived[key]
+
+    def declared_groups(self) -> dict[str, dict]:
+        """Groups of core and the enabled modules, by id."""
+        return self._cached("groups", lambda: {
+            grp["id"]: grp for m in self.active_manifests() for grp in m.groups})
+
+    def all_groups(self) -> list[tuple[Manifest, dict]]:
+        """Every discovered module's groups (for the user form), enabled or not."""
+        return [(m, grp) for m in [self.core_manifest, *self.manifests.values()]
+                for grp in m.groups]
+
+    def access_table(self) -> dict[str, dict[str, str]]:
+        """model -> group -> perms, from the enabled modules' `[[access]]`."""
+        def compute():
+            table: dict[str, dict[str, str]] = defaultdict(dict)
+            for m in self.active_manifests():
+                for rule in m.access:
+                    granted = table[rule["model"]].get(rule["group"], "") + rule["perms"]
+                    table[rule["model"]][rule["group"]] = "".join(sorted(set(granted)))
+            return dict(table)
+
+        return self._cached("access", compute)
+
+    def active_rules(self, model: str) -> dict[str, list[Callable]]:
+        """group -> record rules on `model`, of enabled modules only."""
+        def compute():
+            by_group: dict[str, list] = defaultdict(list)
+            for module, group, rule in self.rules.get(model, ()):
+                if self.is_enabled(module):
+                    by_group[group].append(rule)
+            return dict(by_group)
+
+        return self._cached(f"rules:{model}", compute)
 
     def active_manifests(self) -> list[Manifest]:
         """Core's manifest and those of the enabled modules."""

@@ -7,7 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
-from core.auth.views import admin_required
+from core.access import admin_required
 
 from . import get_registry, lifecycle
 

@@ -31,8 +31,12 @@ class MenuItem:
 
     @property
     def active(self) -> bool:
-        if self.endpoint and request.endpoint == self.endpoint:
-            return True
+        """This entry's page or one below it (its form, a record) is showing."""
+        if self.endpoint:
+            url = url_for(self.endpoint)
+            if request.endpoint == self.endpoint or (
+                    url != "/" and request.path.startswith(url.rstrip("/") + "/")):
+                return True
         return any(child.active for child in self.children)
 
 

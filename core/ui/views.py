@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
+from core import access
 from core.db import db
 from core.modules import get_registry
 
@@ -11,13 +12,14 @@ bp = Blueprint("home", __name__)
 
 
 @bp.route("/")
-@login_required
+@access.signed_in
 def index():
     widgets = get_registry().active_widgets()
     return render_template("core/home.html", widgets=widgets)
 
 
 @bp.route("/lang/<code>", methods=["POST"])
+@access.public
 def set_language(code: str):
     if code in current_app.config["ERP_LOCALES"]:
         session["lang"] = code

@@ -84,3 +84,15 @@ def test_bad_input_exits_non_zero_with_a_one_line_error(cli):
         assert len(lines) == 1, result.stderr
         assert message in lines[0]
         assert "Traceback" not in result.stderr
+
+
+def test_users_create_and_token(cli):
+    assert cli("init").returncode == 0
+    result = cli("users", "create", "lan", "--password", "pw123456", "--groups", "fx_library.user")
+    assert result.returncode == 0, result.stderr
+    assert cli("users", "create", "lan", "--password", "x").returncode == 1
+    token = cli("users", "token", "lan")
+    assert token.returncode == 0
+    assert token.stdout.strip().startswith("erp_") and len(token.stdout.splitlines()) == 1
+    missing = cli("users", "token", "nobody")
+    assert missing.returncode == 1 and "no user 'nobody'" in missing.stderr

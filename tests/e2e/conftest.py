@@ -48,8 +48,12 @@ def page(browser, live_app):
     context = browser.new_context(viewport={"width": 1366, "height": 860}, locale="en-US")
     page = context.new_page()
     page.set_default_timeout(10_000)
+    # Script errors and failed sub-resources (CSS, JS, fonts) fail the test; a page that
+    # answers 4xx on purpose (a form with errors, a 403) does not.
     errors: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("response", lambda r: errors.append(f"{r.status} {r.url}")
+            if r.status >= 400 and r.request.resource_type != "document" else None)
     page.base_url = live_app.config["LIVE_URL"]
     yield page
     context.close()

@@ -3,9 +3,13 @@ from markupsafe import Markup
 
 
 def register(module):
-    from . import models, views  # noqa: F401
+    from core import access
+
+    from . import models, views
 
     module.blueprint(views.bp)
+    module.record_rule("fx.book", "fx_library.user", access.own(models.Book.owner_id))
+    module.record_rule("fx.book", "fx_library.lead", access.team(models.Book.owner_id))
     module.widget("fx_library.count", "Books", _count_widget)
     module.on_enable(_default_books)
 

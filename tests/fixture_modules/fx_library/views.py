@@ -1,7 +1,6 @@
-import sqlalchemy as sa
-from flask import Blueprint, abort, jsonify, render_template_string
-from flask_login import login_required
+from flask import Blueprint, jsonify, render_template_string, request
 
+from core import access
 from core.db import db
 from core.modules import get_registry
 
@@ -11,26 +10,47 @@ bp = Blueprint("fx_library", __name__, url_prefix="/fx/books")
 
 
 @bp.route("/")
-@login_required
+@access.requires("fx.book", "r")
 def books():
-    rows = db.session.execute(sa.select(Book).order_by(Book.title)).scalars()
+    query = access.select_for(Book).order_by(Book.title)
+    if request.args.get("q"):
+        query = query.where(Book.title.ilike(f"%{request.args['q']}%"))
+    rows = db.session.execute(query).scalars()
     return jsonify([{"id": b.id, "title": b.title} for b in rows])
 
 
 @bp.route("/<int:book_id>")
-@login_required
+@access.requires("fx.book", "r")
 def book(book_id):
-    book = db.session.get(Book, book_id) or abort(404)
+    book = access.get_for(Book, book_id)
     return render_template_string(
-        "<h1>{{ book.title }}</h1><aside>{{ slot('fx.book.side', book) }}</aside>", book=book
+        "<h1>{{ book.title }}</h1><aside>{{ slot('fx.book.side', book) }}</aside>"
+        "{{ timeline(book) }}", book=book
     )
 
 
+@bp.route("/<int:book_id>/edit", methods=["POST"])
+@access.requires("fx.book", "w")
+def edit(book_id):
+    book = access.get_for(Book, book_id, "w")
+    book.title = request.form.get("title", book.title)
+    book.author = request.form.get("author", book.author)
+    db.session.commit()
+    return jsonify({"id": book.id})
+
+
+@bp.route("/export.csv")
+@access.requires("fx.book", "r")
+def export():
+    rows = db.session.execute(access.select_for(Book).order_by(Book.id)).scalars()
+    return "\n".join(f"{b.id},{b.title}" for b in rows), 200, {"Content-Type": "text/csv"}
+
+
 @bp.route("/<int:book_id>/lend", methods=["POST"])
-@login_required
+@access.requires("fx.book", "r")
 def lend(book_id):
     """Sends `fx.book.lending`: a handler may refuse by returning a reason."""
-    book = db.session.get(Book, book_id) or abort(404)
+    book = access.get_for(Book, book_id)
     reasons = [r for r in get_registry().send("fx.book.lending", book) if r]
     if reasons:
         return jsonify({"refused": reasons}), 409

@@ -1,7 +1,6 @@
-import sqlalchemy as sa
 from flask import Blueprint, jsonify
-from flask_login import login_required
 
+from core import access
 from core.db import db
 
 from .models import Loan
@@ -10,7 +9,7 @@ bp = Blueprint("fx_loans", __name__, url_prefix="/fx/loans")
 
 
 @bp.route("/")
-@login_required
+@access.requires("fx.loan", "r")
 def loans():
-    rows = db.session.execute(sa.select(Loan)).scalars()
+    rows = db.session.execute(access.select_for(Loan)).scalars()
     return jsonify([{"id": loan.id, "book_id": loan.book_id} for loan in rows])

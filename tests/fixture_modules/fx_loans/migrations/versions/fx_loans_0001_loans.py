@@ -2,7 +2,7 @@
 
 Revision ID: fx_loans_0001
 Revises: 
-Created: 2026-11-23 16:28:22.085392
+Created: 2026-11-23 16:41:21.597423
 """
 import sqlalchemy as sa
 from alembic import op

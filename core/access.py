@@ -1,0 +1,199 @@
+"""Rights, in one place. Every page, API call, export, report and search reads records
+through `select_for` / `get_for` and checks rights with `require`, so they cannot disagree.
+
+- Groups come from manifests (core's and the enabled modules'); `implies` adds groups.
+  `core.admin` may do everything.
+- Model access (`[[access]]`: r, c, w, d per group) adds up over a user's groups.
+- Record rules are Python: `module.record_rule("sale.order", "sales.user", own_orders)`,
+  a function of the user returning a SQL condition. A user sees the union of what all
+  their groups' rules allow (a team lead's group may bring a wider rule without granting
+  the right itself); a group that grants the right and has no rule sees every row.
+Missing right: 403. A record outside the rules: 404, so its existence is not revealed."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+import sqlalchemy as sa
+from flask import abort, g
+from flask_login import current_user, login_required
+
+from core.auth.models import ADMIN_GROUP, Team, TeamMember, User
+from core.db import db
+
+PERMS = {"r": "read", "c": "create", "w": "write", "d": "delete"}
+
+
+def _registry():
+    from core.modules import get_registry
+
+    return get_registry()
+
+
+def effective_groups(user) -> frozenset[str]:
+    """The user's groups of enabled modules (and core), with what they imply."""
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    registry = _registry()
+    cache = g.setdefault("_erp_groups", {})
+    key = (user.id, registry.version)
+    if key not in cache:
+        declared = registry.declared_groups()
+        found: set[str] = set()
+        stack = [gid for gid in user.group_ids if gid in declared]
+        while stack:
+            gid = stack.pop()
+            if gid not in found:
+                found.add(gid)
+                stack.extend(i for i in declared[gid].get("implies", ()) if i in declared)
+        cache[key] = frozenset(found)
+    return cache[key]
+
+
+def is_admin(user=None) -> bool:
+    user = user or current_user
+    return ADMIN_GROUP in effective_groups(user)
+
+
+def can(model: str, perm: str = "r", user=None) -> bool:
+    user = user or current_user
+    if not getattr(user, "is_authenticated", False):
+        return False
+    groups = effective_groups(user)
+    if ADMIN_GROUP in groups:
+        return True
+    table = _registry().access_table().get(model, {})
+    return any(perm in perms for group, perms in table.items() if group in groups)
+
+
+def require(model: str, perm: str = "r") -> None:
+    if not current_user.is_authenticated:
+        abort(401)
+    if not can(model, perm):
+        abort(403)
+
+
+def rule_condition(model_cls, perm: str = "r", user=None):
+    """The SQL condition limiting `model_cls` rows to what the user may see, or None when
+    they see everything."""
+    user = user or current_user
+    groups = effective_groups(user)
+    if ADMIN_GROUP in groups:
+        return None
+    model = model_cls.__model__
+    table = _registry().access_table().get(model, {})
+    granting = [grp for grp, perms in table.items() if grp in groups and perm in perms]
+    rules = _registry().active_rules(model)
+    if any(grp not in rules for grp in granting):
+        return None  # a group that grants the right with no rule sees every row
+    conditions = [rule(user) for grp in sorted(groups) for rule in rules.get(grp, ())]
+    return sa.or_(*conditions) if conditions else sa.false()
+
+
+def select_for(model_cls, perm: str = "r", *columns):
+    """`select()` of the rows of `model_cls` the current user may see (403 without the
+    model right). Extra columns, when given, are selected instead of the model."""
+    require(model_cls.__model__, perm)
+    query = sa.select(*columns) if columns else sa.select(model_cls)
+    condition = rule_condition(model_cls, perm)
+    return query if condition is None else query.where(condition)
+
+
+def get_for(model_cls, record_id, perm: str = "r"):
+    """One record the current user may see, or 404 (403 without the model right)."""
+    try:
+        record_id = int(record_id)
+    except (TypeError, ValueError):
+        abort(404)
+    query = select_for(model_cls, perm).where(model_cls.id == record_id)
+    return db.session.execute(query).scalar() or abort(404)
+
+
+# -- rules modules use -------------------------------------------------------------------
+def own(column) -> Callable:
+    """Rule: records whose `column` is the user."""
+    return lambda user: column == user.id
+
+
+def team(column) -> Callable:
+    """Rule: records whose `column` is the user, a member of a team they lead or belong to,
+    or someone who reports to them (directly or not)."""
+    return lambda user: sa.or_(column == user.id, column.in_(team_user_ids(user)))
+
+
+def everything(_user):
+    return sa.true()
+
+
+def team_user_ids(user) -> sa.Select:
+    """Subquery of ids of the user's team mates and reports (a recursive CTE down the
+    manager hierarchy), computed in SQL whatever the team size."""
+    my_teams = sa.select(Team.id).where(sa.or_(
+        Team.leader_id == user.id,
+        Team.id.in_(sa.select(TeamMember.team_id).where(TeamMember.user_id == user.id)),
+    ))
+    mates = sa.select(TeamMember.user_id).where(TeamMember.team_id.in_(my_teams))
+    leaders = sa.select(Team.leader_id).where(Team.id.in_(my_teams), Team.leader_id.is_not(None))
+    reports = sa.select(User.id).where(User.manager_id == user.id).cte("reports", recursive=True)
+    reports = reports.union_all(sa.select(User.id).where(User.manager_id == reports.c.id))
+    return sa.union(mates, leaders, sa.select(reports.c.id))
+
+
+# -- view decorators: each declares who may call the view (the permission matrix test
+# reads `view.access`) ---------------------------------------------------------------------
+def _mark(view, access):
+    view.access = access
+    return view
+
+
+def public(view):
+    """Anyone, signed in or not."""
+    return _mark(view, "public")
+
+
+def signed_in(view):
+    """Any signed-in user."""
+    return _mark(login_required(view), "login")
+
+
+def admin_required(view):
+    """Members of core.admin only."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if not is_admin():
+            abort(403)
+        return view(*args, **kwargs)
+
+    return _mark(wrapper, "admin")
+
+
+def on_record(perm: str):
+    """Views whose URL names the model (`<model>/<int:record_id>`): `perm` on that model."""
+
+    def decorate(view):
+        @wraps(view)
+        @login_required
+        def wrapper(*args, **kwargs):
+            require(kwargs["model"], perm)
+            return view(*args, **kwargs)
+
+        return _mark(wrapper, ("<model>", perm))
+
+    return decorate
+
+
+def requires(model: str, perm: str = "r"):
+    """Users with `perm` on `model` (record rules still apply to what they reach)."""
+
+    def decorate(view):
+        @wraps(view)
+        @login_required
+        def wrapper(*args, **kwargs):
+            require(model, perm)
+            return view(*args, **kwargs)
+
+        return _mark(wrapper, (model, perm))
+
+    return decorate

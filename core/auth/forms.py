@@ -1,0 +1,86 @@
+"""Forms for signing in, the profile and user administration."""
+from __future__ import annotations
+
+from zoneinfo import available_timezones
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from core.i18n import LANGUAGE_NAMES
+
+TIMEZONES = sorted(available_timezones())
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def language_choices():
+    return [("", _l("Deployment default"))] + [
+        (code, LANGUAGE_NAMES.get(code, code)) for code in current_app.config["ERP_LOCALES"]]
+
+
+def timezone_choices():
+    return [("", _l("Deployment default"))] + [(tz, tz) for tz in TIMEZONES]
+
+
+class LoginForm(FlaskForm):
+    login = StringField(_l("Login"), validators=[DataRequired()])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
+    remember = BooleanField(_l("Keep me signed in"))
+
+
+class PreferencesForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=128)])
+    email = StringField(_l("Email"), validators=[Optional(), Email(), Length(max=254)])
+    lang = SelectField(_l("Language"), choices=[], validate_choice=True)
+    tz = SelectField(_l("Time zone"), choices=[], validate_choice=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lang.choices = language_choices()
+        self.tz.choices = timezone_choices()
+
+
+class NewPasswordMixin:
+    password = PasswordField(_l("New password"), validators=[
+        DataRequired(), Length(min=8, message=_l("At least 8 characters."))])
+    confirm = PasswordField(_l("Repeat the new password"), validators=[
+        DataRequired(), EqualTo("password", message=_l("The two passwords differ."))])
+
+
+class ChangePasswordForm(NewPasswordMixin, FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired()])
+
+
+class ResetPasswordForm(NewPasswordMixin, FlaskForm):
+    pass
+
+
+class TokenForm(FlaskForm):
+    name = StringField(_l("Token name"), validators=[DataRequired(), Length(max=128)])
+
+
+class UserForm(PreferencesForm):
+    login = StringField(_l("Login"), validators=[
+        DataRequired(), Length(max=64),
+        Regexp(r"^[\w.@+-]+$", message=_l("Letters, digits and . @ + - _ only."))])
+    manager_id = SelectField(_l("Manager"), coerce=int, choices=[], validate_choice=True)
+    active = BooleanField(_l("Active"), default=True)
+    groups = MultiCheckboxField(_l("Groups"), choices=[])
+    teams = MultiCheckboxField(_l("Teams"), coerce=int, choices=[])
+
+
+class NewUserForm(NewPasswordMixin, UserForm):
+    pass
+
+
+class TeamForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=128)])
+    leader_id = SelectField(_l("Leader"), coerce=int, choices=[], validate_choice=True)
+    members = MultiCheckboxField(_l("Members"), coerce=int, choices=[])

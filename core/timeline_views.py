@@ -1,0 +1,110 @@
+"""Timeline routes (notes, attachments) and the `timeline(record)` template helper."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+)
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+from markupsafe import Markup
+from wtforms import FileField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from core import access, timeline
+from core.db import db
+
+bp = Blueprint("timeline", __name__, url_prefix="/timeline")
+
+
+class NoteForm(FlaskForm):
+    body = TextAreaField(validators=[DataRequired(), Length(max=10000)])
+
+
+class AttachmentForm(FlaskForm):
+    file = FileField(validators=[DataRequired()])
+
+
+def _model(name: str):
+    from core.modules import get_registry
+
+    registry = get_registry()
+    cls = registry.models.get(name)
+    if cls is None or not getattr(cls, "__timeline__", False):
+        abort(404)
+    if not registry.is_enabled(registry.table_owner(cls.__tablename__) or "core"):
+        abort(404)
+    return cls
+
+
+def _back():
+    target = request.referrer or "/"
+    return redirect(target if target.startswith(request.host_url) else "/")
+
+
+@bp.route("/<model>/<int:record_id>/note", methods=["POST"])
+@access.on_record("r")
+def add_note(model, record_id):
+    record = access.get_for(_model(model), record_id, "r")
+    form = NoteForm()
+    if form.validate_on_submit():
+        timeline.add_note(record, form.body.data.strip())
+        db.session.commit()
+        flash(_("Note added."), "success")
+    else:
+        flash(_("Write something before adding a note."), "danger")
+    return _back()
+
+
+@bp.route("/<model>/<int:record_id>/attachment", methods=["POST"])
+@access.on_record("w")
+def add_attachment(model, record_id):
+    record = access.get_for(_model(model), record_id, "w")
+    form = AttachmentForm()
+    limit = current_app.config["ERP_ATTACHMENT_MAX_BYTES"]
+    upload = form.file.data
+    if not form.validate_on_submit() or not getattr(upload, "filename", ""):
+        flash(_("Choose a file to attach."), "danger")
+        return _back()
+    upload.stream.seek(0, 2)
+    size = upload.stream.tell()
+    upload.stream.seek(0)
+    if size > limit:
+        flash(_("The file is larger than %(size)s MB.", size=limit // (1024 * 1024)), "danger")
+        return _back()
+    timeline.add_attachment(record, upload)
+    db.session.commit()
+    flash(_("File attached."), "success")
+    return _back()
+
+
+@bp.route("/attachment/<int:entry_id>")
+@access.signed_in
+def download(entry_id):
+    entry = db.session.get(timeline.TimelineEntry, entry_id)
+    if entry is None or entry.kind != "attachment":
+        abort(404)
+    access.get_for(_model(entry.model), entry.record_id, "r")  # 404 unless readable
+    path = timeline.attachments_dir() / entry.file_path
+    if not path.is_file():
+        abort(404)
+    return send_file(path, mimetype=entry.file_type, as_attachment=True,
+                     download_name=entry.file_name)
+
+
+def render_timeline(record) -> Markup:
+    """The timeline panel of a record's page: its history, a note form and an upload."""
+    model = type(record)
+    labels = {c.key: c.columns[0].info.get("label") for c in sa.inspect(model).column_attrs}
+    return Markup(render_template(
+        "core/_timeline.html", record=record, entries=timeline.entries(record),
+        labels=labels, note_form=NoteForm(), attachment_form=AttachmentForm(),
+        can_write=access.can(record.__model__, "w"),
+    ))
