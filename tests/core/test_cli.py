@@ -96,3 +96,14 @@ def test_users_create_and_token(cli):
     assert token.stdout.strip().startswith("erp_") and len(token.stdout.splitlines()) == 1
     missing = cli("users", "token", "nobody")
     assert missing.returncode == 1 and "no user 'nobody'" in missing.stderr
+
+
+def test_scheduler_runs_a_job_once_per_firing(cli):
+    assert cli("init", "--preset", "fx-lending").returncode == 0
+    assert cli("scheduler", "run", "--job", "fx_library.count_books").stdout.strip() == (
+        "fx_library.count_books: done")
+    cli("modules", "disable", "fx_library", "--yes")
+    assert cli("scheduler", "run", "--job", "fx_library.count_books").stdout.strip() == (
+        "fx_library.count_books: skipped")
+    unknown = cli("scheduler", "run", "--job", "nope")
+    assert unknown.returncode == 1 and "unknown job: nope" in unknown.stderr
