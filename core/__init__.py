@@ -19,9 +19,10 @@ def create_app(config: dict | None = None) -> Flask:
     from core import config as config_module
 
     config_module.load(app, config)
+    app.json.ensure_ascii = False  # Vietnamese and Chinese stay readable in JSON
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "WARNING"))
 
-    from core import auth, cli, errors, i18n, scheduler, security, timeline_views
+    from core import api, auth, cli, errors, i18n, scheduler, security, timeline_views
     from core import modules as module_system
     from core.db import configure_engine, db
     from core.modules import views as module_views
@@ -38,6 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(timeline_views.bp)
     app.add_template_global(timeline_views.render_timeline, "timeline")
     ui_init_app(app, registry)
+    api.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     if app.config["ERP_RUN_SCHEDULER"]:

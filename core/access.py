@@ -105,6 +105,8 @@ def get_for(model_cls, record_id, perm: str = "r"):
         record_id = int(record_id)
     except (TypeError, ValueError):
         abort(404)
+    if not 0 < record_id < 2**63:  # beyond what an id column holds: no such record
+        abort(404)
     query = select_for(model_cls, perm).where(model_cls.id == record_id)
     return db.session.execute(query).scalar() or abort(404)
 

@@ -181,8 +181,8 @@ def modules_uninstall(names, purge, yes):
 @click.option("-m", "--message", required=True)
 @with_appcontext
 def modules_revision(name, message):
-    """Write a new migration for a module from the difference between its models and the
-    database (enable the module first, so the database is at its head)."""
+    """Write a new migration for a module from the difference between its models and its
+    migrations so far."""
     from core.modules import migrations
 
     registry = get_registry()
@@ -192,8 +192,7 @@ def modules_revision(name, message):
         folder = registry.manifests[name].migrations_dir
     else:
         _fail(f"unknown module: {name}")
-    with db.engine.connect() as conn:
-        migrations.revision(migrations.alembic_config(registry, conn), name, message, folder)
+    migrations.revision(registry, name, message, folder)
 
 
 # -- users -------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from .models import INSTALLED, ModuleRecord, StateCounter
 log = logging.getLogger(__name__)
 CORE = "core"
 CORE_DIR = Path(__file__).resolve().parent.parent
+CORE_PARTS = ["core.partners"]
 
 
 @dataclass
@@ -61,6 +62,28 @@ class ModuleContext:
     def widget(self, id: str, title: str, render: Callable, sequence: int = 100) -> None:
         self.registry.widgets.append(Widget(id, self.name, title, render, sequence))
 
+    def expose(self, model_cls, read=(), write=(), filter=(), extra=(), actions=None) -> None:
+        """Serve `model_cls` in the JSON API: the fields clients read, write and filter on,
+        computed fields (`extra`), and actions (`{"confirm": func(record, payload)}`)."""
+        from core.api.resource import Resource
+
+        for f in extra:
+            f.module = self.name
+        resource = Resource.declare(model_cls, self.name, read, write, filter, extra, actions)
+        self.registry.resources[resource.model] = resource
+
+    def extend_resource(self, model: str, fields=(), actions=None) -> None:
+        """Add fields or actions to another module's resource, shown while this module is
+        enabled (e.g. credit fields on `partner`)."""
+        from core.api.resource import Action
+
+        resource = self.registry.resources[model]
+        for f in fields:
+            f.module = self.name
+            resource.fields[f.name] = f
+        for name, func in (actions or {}).items():
+            resource.actions[name] = Action(name, func, module=self.name)
+
     def record_rule(self, model: str, group: str, rule: Callable) -> None:
         """Limit what `group` sees of `model`: `rule(user)` returns a SQL condition."""
         self.registry.rules[model].append((self.name, group, rule))
@@ -86,6 +109,7 @@ class ModuleRegistry:
         self.model_owner: dict[str, str] = {}  # table name -> module
         self.models: dict[str, type] = {}  # model name ("sale.order") -> class
         self.rules: dict[str, list] = defaultdict(list)  # model -> [(module, group, rule)]
+        self.resources: dict = {}  # model name -> core.api.resource.Resource
         self._derived: dict = {}  # per enabled set: access table, groups
         self.states: dict[str, dict] = {}
         self.enabled: frozenset[str] = frozenset()
@@ -97,6 +121,8 @@ class ModuleRegistry:
     def load(self) -> None:
         """Import each valid module and call its `register(module)`. A module whose code
         fails to import is reported like a bad manifest, with everything that needs it."""
+        for package in CORE_PARTS:  # core's own parts use the same contract
+            importlib.import_module(package).register(ModuleContext(self, self.core_manifest))
         failed: dict[str, str] = {}
         for name, manifest in list(self.manifests.items()):
             if any(dep in failed for dep in manifest.depends):
@@ -235,6 +261,14 @@ class ModuleRegistry:
             return dict(by_group)
 
         return self._cached(f"rules:{model}", compute)
+
+    def active_resources(self) -> dict:
+        """model -> resource as served now: enabled modules only, their fields only."""
+        def compute():
+            return {model: r.active(self.is_enabled) for model, r in self.resources.items()
+                    if self.is_enabled(r.module)}
+
+        return self._cached("resources", compute)
 
     def active_manifests(self) -> list[Manifest]:
         """Core's manifest and those of the enabled modules."""

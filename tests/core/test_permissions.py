@@ -43,8 +43,8 @@ def routes(app):
         converters = rule._converters  # arguments in the path; others come from defaults
         values = {arg: 1 if type(conv).__name__ == "IntegerConverter" else ARGUMENTS.get(arg, "x")
                   for arg, conv in converters.items()}
-        method = "GET" if "GET" in rule.methods else "POST"
-        yield rule, getattr(view, "access", None), method, rule.build(values)[1]
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule, getattr(view, "access", None), method, rule.build(values)[1]
 
 
 def test_every_view_declares_who_may_call_it(everything_on):
@@ -53,9 +53,12 @@ def test_every_view_declares_who_may_call_it(everything_on):
 
 
 def expected(declared, user: str) -> str:
-    """'in', 'login' (sent to sign in) or 'denied' (403)."""
+    """'in', 'login' (sent to sign in), 'denied' (403) or 'token' (401: the API takes
+    bearer tokens only, never the session)."""
     if declared == "public":
         return "in"
+    if declared == "token":
+        return "token"
     if user == "anonymous":
         return "login"
     if declared == "login" or user == "admin":
@@ -86,6 +89,9 @@ def test_permission_matrix(everything_on, user):
             assert response.status_code in (302, 401), where
             if response.status_code == 302:
                 assert "/login" in response.location, where
+        elif want == "token":
+            assert response.status_code == 401, where
+            assert response.get_json()["error"]["code"] == "unauthorized", where
         elif want == "denied":
             assert response.status_code == 403, where
         else:

@@ -2,7 +2,7 @@
 
 Revision ID: core_0001
 Revises: 
-Created: 2026-11-23 16:41:17.756699
+Created: 2026-11-23 16:52:11.702480
 """
 import sqlalchemy as sa
 from alembic import op
@@ -120,6 +120,49 @@ def upgrade():
     with op.batch_alter_table('core_user_group', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_core_user_group_group_id'), ['group_id'], unique=False)
 
+    op.create_table('partner',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('is_company', sa.Boolean(), nullable=False),
+    sa.Column('parent_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=True),
+    sa.Column('phone', sa.String(length=64), nullable=True),
+    sa.Column('mobile', sa.String(length=64), nullable=True),
+    sa.Column('website', sa.String(length=254), nullable=True),
+    sa.Column('street', sa.String(length=254), nullable=True),
+    sa.Column('city', sa.String(length=128), nullable=True),
+    sa.Column('zip', sa.String(length=32), nullable=True),
+    sa.Column('country', sa.String(length=2), nullable=True),
+    sa.Column('tax_id', sa.String(length=64), nullable=True),
+    sa.Column('industry', sa.String(length=128), nullable=True),
+    sa.Column('source', sa.String(length=128), nullable=True),
+    sa.Column('salesperson_id', sa.Integer(), nullable=True),
+    sa.Column('lang', sa.String(length=16), nullable=True),
+    sa.Column('notes', sa.Text(), nullable=True),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['core_user.id'], name=op.f('fk_partner_created_by_id_core_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['parent_id'], ['partner.id'], name=op.f('fk_partner_parent_id_partner'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['salesperson_id'], ['core_user.id'], name=op.f('fk_partner_salesperson_id_core_user'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_partner'))
+    )
+    with op.batch_alter_table('partner', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_partner_active'), ['active'], unique=False)
+        batch_op.create_index(batch_op.f('ix_partner_city'), ['city'], unique=False)
+        batch_op.create_index(batch_op.f('ix_partner_country'), ['country'], unique=False)
+        batch_op.create_index(batch_op.f('ix_partner_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_partner_created_by_id'), ['created_by_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_partner_email'), ['email'], unique=False)
+        batch_op.create_index(batch_op.f('ix_partner_is_company'), ['is_company'], unique=False)
+        batch_op.create_index(batch_op.f('ix_partner_kind'), ['kind'], unique=False)
+        batch_op.create_index(batch_op.f('ix_partner_name'), ['name'], unique=False)
+        batch_op.create_index(batch_op.f('ix_partner_parent_id'), ['parent_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_partner_phone'), ['phone'], unique=False)
+        batch_op.create_index(batch_op.f('ix_partner_salesperson_id'), ['salesperson_id'], unique=False)
+
     op.create_table('core_team_member',
     sa.Column('team_id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -139,6 +182,21 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_core_team_member_user_id'))
 
     op.drop_table('core_team_member')
+    with op.batch_alter_table('partner', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_partner_salesperson_id'))
+        batch_op.drop_index(batch_op.f('ix_partner_phone'))
+        batch_op.drop_index(batch_op.f('ix_partner_parent_id'))
+        batch_op.drop_index(batch_op.f('ix_partner_name'))
+        batch_op.drop_index(batch_op.f('ix_partner_kind'))
+        batch_op.drop_index(batch_op.f('ix_partner_is_company'))
+        batch_op.drop_index(batch_op.f('ix_partner_email'))
+        batch_op.drop_index(batch_op.f('ix_partner_created_by_id'))
+        batch_op.drop_index(batch_op.f('ix_partner_created_at'))
+        batch_op.drop_index(batch_op.f('ix_partner_country'))
+        batch_op.drop_index(batch_op.f('ix_partner_city'))
+        batch_op.drop_index(batch_op.f('ix_partner_active'))
+
+    op.drop_table('partner')
     with op.batch_alter_table('core_user_group', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_core_user_group_group_id'))
 

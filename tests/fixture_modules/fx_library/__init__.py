@@ -10,6 +10,9 @@ def register(module):
     module.blueprint(views.bp)
     module.record_rule("fx.book", "fx_library.user", access.own(models.Book.owner_id))
     module.record_rule("fx.book", "fx_library.lead", access.team(models.Book.owner_id))
+    module.expose(models.Book, read=["title", "author", "owner_id"],
+                  write=["title", "author", "owner_id"], filter=["title", "owner_id"],
+                  actions={"lend": _lend})
     module.widget("fx_library.count", "Books", _count_widget)
     module.on_enable(_default_books)
 
@@ -32,3 +35,14 @@ def _default_books(connection):
 
     if not connection.execute(sa.select(sa.func.count(Book.id))).scalar():
         connection.execute(sa.insert(Book).values(title="The Art of Selling", author="A. Seller"))
+
+
+def _lend(book, payload):
+    """API action: refused (409) when an enabled module says so, like the page."""
+    from core.api import ApiError
+    from core.modules import get_registry
+
+    reasons = [r for r in get_registry().send("fx.book.lending", book) if r]
+    if reasons:
+        raise ApiError(409, "refused", "; ".join(reasons))
+    return {"lent": book.id, "to": payload.get("to")}

@@ -8,6 +8,25 @@ def register(module):
     module.blueprint(views.bp)
     module.slot("fx.book.side", _loans_panel)
     module.connect("fx.book.lending", _refuse_if_lent)
+    module.expose(models.Loan, read=["book_id", "borrower"], write=["book_id", "borrower"],
+                  filter=["book_id"])
+    from core.api import Field
+
+    module.extend_resource("fx.book", fields=[Field("loan_count", "integer", load=_loan_counts)])
+
+
+def _loan_counts(books):
+    """Loans per book for a whole page of books, in one query."""
+    import sqlalchemy as sa
+
+    from core.db import db
+
+    from .models import Loan
+
+    ids = [b.id for b in books]
+    counts = dict(db.session.execute(sa.select(Loan.book_id, sa.func.count(Loan.id))
+                                     .where(Loan.book_id.in_(ids)).group_by(Loan.book_id)).all())
+    return {i: counts.get(i, 0) for i in ids}
 
 
 def _loans_panel(book):

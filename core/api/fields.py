@@ -1,0 +1,190 @@
+"""API fields: what a resource shows and accepts, derived from model columns or declared
+(computed fields, fields another module adds). Each field knows its JSON type, how to read
+it for a page of records at once, and how to check and convert what a client sends."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+
+class Invalid(ValueError):
+    """A value a client sent that does not fit the field; the message is for them."""
+
+
+@dataclass
+class Field:
+    name: str
+    type: str  # string integer boolean decimal number date datetime
+    column: sa.orm.InstrumentedAttribute | None = None
+    readable: bool = True
+    writable: bool = False
+    filterable: bool = False
+    required: bool = False
+    nullable: bool = True
+    max_length: int | None = None
+    choices: tuple[str, ...] | None = None
+    references: str | None = None  # the model an id points to
+    format: str | None = None  # email, ...
+    description: str = ""
+    load: Callable | None = None  # (records) -> {id: value}, for fields without a column
+    store: Callable | None = None  # (record, value) -> None, for writable such fields
+    module: str = "core"  # who adds the field (extensions vanish with their module)
+    extra: dict = field(default_factory=dict)
+
+    # -- reading -----------------------------------------------------------------------
+    def dump(self, value):
+        if value is None:
+            return None
+        if self.type == "decimal":
+            return str(value)
+        if self.type in ("date", "datetime"):
+            return value.isoformat()
+        return value
+
+    # -- writing -----------------------------------------------------------------------
+    def parse(self, value):
+        """Convert a JSON value to what the column holds, or raise Invalid."""
+        if value is None:
+            if not self.nullable:
+                raise Invalid(_l("This field cannot be empty."))
+            return None
+        parser = getattr(self, f"_parse_{self.type}")
+        return parser(value)
+
+    def parse_query(self, text: str):
+        """Convert a query-string value (always text) for filtering."""
+        if self.type in ("integer", "decimal", "number"):
+            return self.parse(text if self.type != "integer" else _int_text(text))
+        if self.type == "boolean":
+            if text.lower() in ("true", "1", "yes"):
+                return True
+            if text.lower() in ("false", "0", "no"):
+                return False
+            raise Invalid(_l("Expected true or false."))
+        if text == "":
+            return None
+        return self.parse(text)
+
+    def _parse_string(self, value):
+        if not isinstance(value, str):
+            raise Invalid(_l("Expected text."))
+        value = value.strip()
+        if self.required and not value:
+            raise Invalid(_l("This field cannot be empty."))
+        if "\x00" in value:
+            raise Invalid(_l("Text may not contain NUL characters."))
+        if self.max_length and len(value) > self.max_length:
+            raise Invalid(_l("At most %(n)s characters.", n=self.max_length))
+        if self.choices and value not in self.choices:
+            raise Invalid(_l("Must be one of: %(choices)s", choices=", ".join(self.choices)))
+        if self.format == "email" and value and ("@" not in value or " " in value):
+            raise Invalid(_l("Invalid email address."))
+        return value or (None if self.nullable else value)
+
+    def _parse_integer(self, value):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise Invalid(_l("Expected a whole number."))
+        if not -(2**63) < value < 2**63:
+            raise Invalid(_l("The number is out of range."))
+        return value
+
+    def _parse_boolean(self, value):
+        if not isinstance(value, bool):
+            raise Invalid(_l("Expected true or false."))
+        return value
+
+    def _parse_decimal(self, value):
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise Invalid(_l("Expected a decimal number, e.g. \"59.97\"."))
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            raise Invalid(_l("Expected a decimal number, e.g. \"59.97\".")) from None
+        if not number.is_finite() or abs(number) >= Decimal(10) ** 14:
+            raise Invalid(_l("The number is out of range."))
+        return number.quantize(Decimal("0.01"))
+
+    _parse_number = _parse_decimal
+
+    def _parse_date(self, value):
+        try:
+            return date.fromisoformat(value) if isinstance(value, str) else _raise()
+        except ValueError:
+            raise Invalid(_l("Expected a date like 2026-01-31.")) from None
+
+    def _parse_datetime(self, value):
+        try:
+            return datetime.fromisoformat(value) if isinstance(value, str) else _raise()
+        except ValueError:
+            raise Invalid(_l("Expected a date and time like 2026-01-31T09:30:00.")) from None
+
+    # -- OpenAPI ------------------------------------------------------------------------
+    def schema(self) -> dict:
+        types = {"string": {"type": "string"}, "integer": {"type": "integer"},
+                 "boolean": {"type": "boolean"},
+                 "decimal": {"type": "string", "format": "decimal", "example": "59.97"},
+                 "number": {"type": "string", "format": "decimal"},
+                 "date": {"type": "string", "format": "date"},
+                 "datetime": {"type": "string", "format": "date-time"}}
+        schema = dict(types[self.type])
+        if self.nullable:
+            schema["nullable"] = True
+        if self.max_length:
+            schema["maxLength"] = self.max_length
+        if self.choices:
+            schema["enum"] = list(self.choices) + ([None] if self.nullable else [])
+        if self.format == "email":
+            schema["format"] = "email"
+        if not self.writable:
+            schema["readOnly"] = True
+        if self.references:
+            schema["description"] = f"id of a {self.references}"
+        elif self.description:
+            schema["description"] = str(self.description)
+        return schema
+
+
+def _raise():
+    raise ValueError
+
+
+def _int_text(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise Invalid(_l("Expected a whole number.")) from None
+
+
+TYPES = [
+    (sa.Boolean, "boolean"), (sa.Integer, "integer"), (sa.Numeric, "decimal"),
+    (sa.DateTime, "datetime"), (sa.Date, "date"), (sa.String, "string"), (sa.Text, "string"),
+]
+
+
+def from_column(cls, name: str, writable: bool, filterable: bool) -> Field:
+    attr = getattr(cls, name)
+    column = attr.property.columns[0]
+    kind = next((t for base, t in TYPES if isinstance(column.type, base)), "string")
+    info = column.info
+    has_default = column.default is not None or column.server_default is not None
+    choices = info.get("choices")
+    return Field(
+        name=name, type=kind, column=attr, writable=writable, filterable=filterable,
+        nullable=bool(column.nullable),
+        required=writable and not column.nullable and not has_default,
+        max_length=getattr(column.type, "length", None) if kind == "string" else None,
+        choices=tuple(choices) if choices else None,
+        references=info.get("references") or _fk_model(column),
+        format=info.get("format"), description=info.get("label", ""),
+    )
+
+
+def _fk_model(column) -> str | None:
+    for fk in column.foreign_keys:
+        return fk.column.table.name
+    return None

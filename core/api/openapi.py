@@ -1,0 +1,118 @@
+"""The OpenAPI 3 description of the API as it is now: the resources of enabled modules."""
+from __future__ import annotations
+
+ERROR = {"$ref": "#/components/responses/Error"}
+
+
+def build_spec(resources: dict) -> dict:
+    paths: dict = {}
+    schemas: dict = {
+        "Error": {"type": "object", "required": ["error"], "properties": {"error": {
+            "type": "object", "required": ["code", "message"], "properties": {
+                "code": {"type": "string"}, "message": {"type": "string"},
+                "details": {"type": "object", "additionalProperties": {
+                    "type": "array", "items": {"type": "string"}}}}}}},
+    }
+    for model in sorted(resources):
+        r = resources[model]
+        name = model
+        readable = {n: f for n, f in r.fields.items() if f.readable}
+        writable = {n: f for n, f in r.fields.items() if f.writable}
+        schemas[name] = {"type": "object",
+                         "properties": {n: f.schema() for n, f in readable.items()}}
+        schemas[f"{name}.input"] = {
+            "type": "object", "additionalProperties": False,
+            "properties": {n: f.schema() for n, f in writable.items()},
+        }
+        required = [n for n, f in writable.items() if f.required]
+        create_schema = dict(schemas[f"{name}.input"], required=required) if required else None
+        item = {"$ref": f"#/components/schemas/{name}"}
+        filters = [{"name": n, "in": "query", "required": False,
+                    "description": "exact value; also n__in, n__gte, n__lte, n__gt, n__lt, "
+                                   "n__ne" + (", n__contains" if f.type == "string" else ""),
+                    "schema": {"type": "string"}}
+                   for n, f in r.fields.items() if f.filterable and f.column is not None]
+        tag = [model]
+        paths[f"/api/v1/{model}"] = {
+            "get": {
+                "tags": tag, "operationId": f"list_{_op(model)}",
+                "summary": f"List {model} records the caller may see",
+                "parameters": [
+                    {"name": "limit", "in": "query", "schema": {
+                        "type": "integer", "minimum": 1, "maximum": 500, "default": 50}},
+                    {"name": "offset", "in": "query", "schema": {
+                        "type": "integer", "minimum": 0, "default": 0}},
+                    {"name": "order", "in": "query", "schema": {"type": "string"},
+                     "description": "comma-separated fields, '-' for descending"},
+                    *filters,
+                ],
+                "responses": {"200": {"description": "A page of records", "content": {
+                    "application/json": {"schema": {
+                        "type": "object", "required": ["items", "total"], "properties": {
+                            "items": {"type": "array", "items": item},
+                            "total": {"type": "integer"}}}}}},
+                    **_errors(400, 401, 403)},
+            },
+            "post": {
+                "tags": tag, "operationId": f"create_{_op(model)}",
+                "summary": f"Create a {model}",
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": create_schema or {"$ref": f"#/components/schemas/{name}.input"}}}},
+                "responses": {"201": _one(item, "Created"), **_errors(400, 401, 403, 409, 422)},
+            },
+        }
+        id_param = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+        paths[f"/api/v1/{model}/{{id}}"] = {
+            "parameters": [id_param],
+            "get": {"tags": tag, "operationId": f"get_{_op(model)}",
+                    "summary": f"One {model}", "responses": {
+                        "200": _one(item, "The record"), **_errors(401, 403, 404)}},
+            "patch": {"tags": tag, "operationId": f"update_{_op(model)}",
+                      "summary": f"Change a {model}",
+                      "requestBody": {"required": True, "content": {"application/json": {
+                          "schema": {"$ref": f"#/components/schemas/{name}.input"}}}},
+                      "responses": {"200": _one(item, "The changed record"),
+                                    **_errors(400, 401, 403, 404, 409, 422)}},
+            "delete": {"tags": tag, "operationId": f"delete_{_op(model)}",
+                       "summary": f"Delete a {model}",
+                       "responses": {"204": {"description": "Deleted"},
+                                     **_errors(401, 403, 404, 409)}},
+        }
+        for action in sorted(r.actions):
+            paths[f"/api/v1/{model}/{{id}}/{action}"] = {
+                "parameters": [id_param],
+                "post": {
+                    "tags": tag, "operationId": f"{action}_{_op(model)}",
+                    "summary": r.actions[action].summary or f"{action} a {model}",
+                    "requestBody": {"required": False, "content": {"application/json": {
+                        "schema": {"type": "object"}}}},
+                    "responses": {"200": {"description": "The result", "content": {
+                        "application/json": {"schema": {"type": "object"}}}},
+                        **_errors(400, 401, 403, 404, 409, 422)},
+                },
+            }
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "ERP suite API", "version": "1"},
+        "servers": [{"url": "/"}],
+        "security": [{"bearer": []}],
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "responses": {"Error": {"description": "An error", "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}},
+        },
+    }
+
+
+def _op(model: str) -> str:
+    return model.replace(".", "_")
+
+
+def _one(item, description):
+    return {"description": description, "content": {"application/json": {"schema": item}}}
+
+
+def _errors(*codes):
+    return {str(code): ERROR for code in codes}

@@ -1,0 +1,190 @@
+"""Routes of the JSON API. Authentication is a bearer token only (a browser's session
+cookie is ignored here, so no request can be forged from another site)."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, g, jsonify, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException
+
+from core import access
+from core.auth.models import ApiToken
+from core.db import db
+from core.errors import CODES
+from core.modules import get_registry
+
+from .openapi import build_spec
+from .resource import ApiError
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+MAX_LIMIT = 500
+
+
+def token_required(view):
+    """API views: a bearer token's user, whose rights the view then checks per model."""
+    view.access = "token"
+    return view
+
+
+@bp.before_request
+def _authenticate():
+    if request.endpoint == "api.openapi":
+        return None
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, "unauthorized",
+                       _l("Send an API token in the header: Authorization: Bearer <token>."))
+    user = ApiToken.find_user(token.strip())
+    if user is None:
+        raise ApiError(401, "unauthorized", _l("This API token is not valid or was revoked."))
+    db.session.commit()  # its last use
+    g._login_user = user  # Flask-Login's per-request user, without touching the session
+    return None
+
+
+@bp.errorhandler(ApiError)
+def _api_error(exc: ApiError):
+    db.session.rollback()  # a failed request changes nothing
+    body = {"code": exc.code, "message": str(exc.message)}
+    if exc.details:
+        body["details"] = exc.details
+    return jsonify({"error": body}), exc.status
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException):
+    db.session.rollback()
+    from core.errors import _message
+
+    code = exc.code or 500
+    return jsonify({"error": {"code": CODES.get(code, "error"), "message": _message(code)}}), code
+
+
+def _resource(model: str):
+    resource = get_registry().active_resources().get(model)
+    if resource is None:
+        raise ApiError(404, "not_found", _l("There is no model %(model)s.", model=model))
+    return resource
+
+
+def _payload(optional: bool = False):
+    if optional and not request.get_data():
+        return {}
+    if request.mimetype != "application/json":
+        raise ApiError(400, "bad_content_type",
+                       _l("Send JSON with Content-Type: application/json."))
+    data = request.get_json(silent=True)
+    if data is None and request.get_data().strip() not in (b"null",):
+        raise ApiError(400, "malformed_json", _l("The request body is not valid JSON."))
+    if not isinstance(data, dict):
+        raise ApiError(422, "invalid", _l("Expected a JSON object."))
+    return data
+
+
+def _int_param(name: str, default: int, low: int, high: int | None) -> int:
+    text = request.args.get(name)
+    if text is None:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or value < low or (high is not None and value > high):
+        bound = f"{low}..{high}" if high is not None else f">= {low}"
+        raise ApiError(400, "invalid_parameter", _l("Some query parameters are not valid."),
+                       {name: [str(_l("Expected a whole number in %(range)s.", range=bound))]})
+    return value
+
+
+def _commit():
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        raise ApiError(409, "conflict", _l(
+            "This conflicts with other records (a duplicate, or records that refer to it)."
+        )) from None
+
+
+@bp.route("/openapi.json")
+@access.public
+def openapi():
+    return jsonify(build_spec(get_registry().active_resources()))
+
+
+@bp.route("/<model>", methods=["GET"])
+@token_required
+def list_records(model):
+    resource = _resource(model)
+    limit = _int_param("limit", 50, 1, MAX_LIMIT)
+    offset = _int_param("offset", 0, 0, None)
+    filters = {k: v for k, v in request.args.items() if k not in ("limit", "offset", "order")}
+    query = resource.filtered(access.select_for(resource.cls), filters)
+    total = db.session.execute(
+        sa.select(sa.func.count()).select_from(query.order_by(None).subquery())).scalar()
+    query = resource.ordered(query, request.args.get("order", "id"))
+    records = db.session.execute(query.limit(limit).offset(offset)).scalars().all()
+    return jsonify({"items": resource.dump_many(records), "total": total})
+
+
+@bp.route("/<model>", methods=["POST"])
+@token_required
+def create_record(model):
+    resource = _resource(model)
+    access.require(model, "c")
+    payload = _payload()
+    record = resource.cls()
+    if hasattr(record, "created_by_id"):
+        record.created_by_id = current_user.id
+    resource.apply(record, payload, creating=True)
+    db.session.add(record)
+    db.session.flush()
+    visible = access.select_for(resource.cls, "c").where(resource.cls.id == record.id)
+    if db.session.execute(visible).first() is None:  # outside the creator's own rules
+        raise ApiError(403, "forbidden", _l("You may not create a record like this one."))
+    _commit()
+    return jsonify(resource.dump(record)), 201
+
+
+@bp.route("/<model>/<int:record_id>", methods=["GET"])
+@token_required
+def get_record(model, record_id):
+    resource = _resource(model)
+    return jsonify(resource.dump(access.get_for(resource.cls, record_id)))
+
+
+@bp.route("/<model>/<int:record_id>", methods=["PATCH"])
+@token_required
+def update_record(model, record_id):
+    resource = _resource(model)
+    record = access.get_for(resource.cls, record_id, "w")
+    resource.apply(record, _payload(), creating=False)
+    db.session.flush()
+    _commit()
+    return jsonify(resource.dump(record))
+
+
+@bp.route("/<model>/<int:record_id>", methods=["DELETE"])
+@token_required
+def delete_record(model, record_id):
+    resource = _resource(model)
+    record = access.get_for(resource.cls, record_id, "d")
+    db.session.delete(record)
+    _commit()
+    return "", 204
+
+
+@bp.route("/<model>/<int:record_id>/<action>", methods=["POST"])
+@token_required
+def run_action(model, record_id, action):
+    resource = _resource(model)
+    spec = resource.actions.get(action)
+    if spec is None:
+        raise ApiError(404, "not_found", _l("There is no action %(action)s.", action=action))
+    record = access.get_for(resource.cls, record_id, spec.perm)
+    result = spec.func(record, _payload(optional=True))
+    _commit()
+    if result is None or isinstance(result, resource.cls):
+        return jsonify(resource.dump(result or record))
+    return jsonify(result)

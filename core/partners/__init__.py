@@ -1,0 +1,38 @@
+"""Partners: the companies and people the business deals with (customers, prospects,
+suppliers, contacts)."""
+
+
+def register(module) -> None:
+    """Core registers its own parts through the same contract as a module."""
+    from core.api import Field
+
+    from .models import Partner
+
+    module.expose(
+        Partner,
+        read=["name", "is_company", "parent_id", "kind", "email", "phone", "mobile", "website",
+              "street", "city", "zip", "country", "tax_id", "industry", "source",
+              "salesperson_id", "lang", "notes", "active", "created_at", "updated_at"],
+        write=["name", "is_company", "parent_id", "kind", "email", "phone", "mobile", "website",
+               "street", "city", "zip", "country", "tax_id", "industry", "source",
+               "salesperson_id", "lang", "notes", "active"],
+        filter=["name", "is_company", "parent_id", "kind", "email", "salesperson_id", "active",
+                "country", "city"],
+        extra=[Field("display_name", "string", load=display_names)],
+    )
+
+
+def display_names(partners) -> dict[int, str]:
+    """"Company, Person" for contacts, in one query for the whole page."""
+    import sqlalchemy as sa
+
+    from core.db import db
+
+    from .models import Partner
+
+    parent_ids = {p.parent_id for p in partners if p.parent_id}
+    parents = dict(db.session.execute(
+        sa.select(Partner.id, Partner.name).where(Partner.id.in_(parent_ids))).all()
+    ) if parent_ids else {}
+    return {p.id: f"{parents[p.parent_id]}, {p.name}" if p.parent_id in parents else p.name
+            for p in partners}
