@@ -22,7 +22,18 @@ def create_app(config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False  # Vietnamese and Chinese stay readable in JSON
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "WARNING"))
 
-    from core import api, auth, cli, errors, i18n, scheduler, security, timeline_views
+    from core import (
+        api,
+        auth,
+        cli,
+        errors,
+        i18n,
+        notifications,
+        scheduler,
+        security,
+        settings_views,
+        timeline_views,
+    )
     from core import modules as module_system
     from core.db import configure_engine, db
     from core.modules import views as module_views
@@ -37,6 +48,8 @@ def create_app(config: dict | None = None) -> Flask:
     i18n.init_app(app, registry)
     app.register_blueprint(module_views.bp)
     app.register_blueprint(timeline_views.bp)
+    app.register_blueprint(notifications.bp)
+    app.register_blueprint(settings_views.bp)
     app.add_template_global(timeline_views.render_timeline, "timeline")
     ui_init_app(app, registry)
     api.init_app(app)

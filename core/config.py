@@ -18,6 +18,10 @@ class Defaults:
     ERP_DEFAULT_LOCALE = "en"
     ERP_DEFAULT_TIMEZONE = "UTC"
     ERP_LOCALES = ["en", "vi", "zh_CN"]
+    # Look and feel: folders under themes/ (see themes/README.md). The default is what
+    # Settings → General stores, else this.
+    ERP_THEMES_DIR = None  # default: themes/ beside core/
+    ERP_DEFAULT_THEME = "light"
     ERP_RUN_SCHEDULER = False  # run the job scheduler inside the web process (embedded mode)
     WTF_CSRF_TIME_LIMIT = None
     SESSION_COOKIE_HTTPONLY = True
@@ -40,6 +44,7 @@ _ENV = {
     "ERP_MODULE_PACKAGES": ("ERP_MODULE_PACKAGES", lambda v: [p for p in v.split(",") if p]),
     "ERP_DEFAULT_LOCALE": ("ERP_DEFAULT_LOCALE", str),
     "ERP_DEFAULT_TIMEZONE": ("ERP_DEFAULT_TIMEZONE", str),
+    "ERP_DEFAULT_THEME": ("ERP_DEFAULT_THEME", str),
     "ERP_RATELIMIT_REDIS_URL": ("ERP_RATELIMIT_REDIS_URL", str),
     "ERP_RUN_SCHEDULER": ("ERP_RUN_SCHEDULER", lambda v: v.lower() in ("1", "true", "yes")),
 }

@@ -1,5 +1,7 @@
 """Languages: the locale comes from the user's saved preference, then the language picked in
-this session, then the browser's Accept-Language, then the deployment default."""
+this session, then the deployment's default language set in Settings → General, then the
+browser's Accept-Language, then `ERP_DEFAULT_LOCALE`. Time zones: the user's, then the
+deployment's (Settings → General), then `ERP_DEFAULT_TIMEZONE`."""
 from __future__ import annotations
 
 from babel import support
@@ -8,20 +10,30 @@ from flask_babel import Babel, Domain, get_locale
 from flask_login import current_user
 
 from core.config import PROJECT_ROOT
+from core.settings import get_setting
 
 babel = Babel()
 
 LANGUAGE_NAMES = {"en": "English", "vi": "Tiếng Việt", "zh_CN": "简体中文"}
 
 
+def _deployment_locale() -> str | None:
+    """The default language an administrator set, if any (None: the browser decides)."""
+    chosen = get_setting("default_locale")
+    return chosen if chosen in current_app.config["ERP_LOCALES"] else None
+
+
 def select_locale() -> str:
     locales = current_app.config["ERP_LOCALES"]
     if not has_request_context():  # CLI and jobs: the deployment's language
-        return current_app.config["ERP_DEFAULT_LOCALE"]
+        return _deployment_locale() or current_app.config["ERP_DEFAULT_LOCALE"]
     if getattr(current_user, "is_authenticated", False) and current_user.lang in locales:
         return current_user.lang
     if session.get("lang") in locales:
         return session["lang"]
+    chosen = _deployment_locale()
+    if chosen:
+        return chosen
     best = request.accept_languages.best_match(
         locales + [loc.replace("_", "-") for loc in locales]
     )
@@ -31,11 +43,12 @@ def select_locale() -> str:
 
 
 def select_timezone() -> str:
+    deployment = get_setting("default_timezone", current_app.config["ERP_DEFAULT_TIMEZONE"])
     if not has_request_context():
-        return current_app.config["ERP_DEFAULT_TIMEZONE"]
+        return deployment
     if getattr(current_user, "is_authenticated", False) and current_user.tz:
         return current_user.tz
-    return current_app.config["ERP_DEFAULT_TIMEZONE"]
+    return deployment
 
 
 class CatalogDomain(Domain):

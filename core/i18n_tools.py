@@ -1,7 +1,8 @@
 """Message catalogs: extraction of core's and each module's messages (Python, templates and
 manifests), and updating and compiling the vi and zh_CN catalogs beside them. Used by
 `make translations` and by the test that fails on a missing translation. Core's catalog
-is translations/; a module's is modules/<name>/translations/."""
+is translations/ (it takes the themes' titles and templates too); a module's is
+modules/<name>/translations/."""
 from __future__ import annotations
 
 import tomllib
@@ -19,6 +20,7 @@ METHODS = [
     ("**/templates/**.html", "jinja2"),
     ("**/manifest.toml", "core.i18n_tools:extract_manifest"),
     ("**/presets.toml", "core.i18n_tools:extract_manifest"),
+    ("**/theme.toml", "core.i18n_tools:extract_theme"),
 ]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None,
             "lazy_ngettext": (1, 2)}
@@ -27,6 +29,7 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None
 def targets() -> list[tuple[Path, Path, list[Path]]]:
     """(source folder, catalog folder, folders to leave out) for core and each module."""
     found = [(ROOT / "core", ROOT / "translations", []),
+             (ROOT / "themes", ROOT / "translations", []),
              (ROOT / "modules", ROOT / "translations", [p for p in (ROOT / "modules").iterdir()
                                                          if (p / "manifest.toml").is_file()])]
     for manifest in sorted((ROOT / "modules").glob("*/manifest.toml")):
@@ -93,3 +96,11 @@ def extract_manifest(fileobj, keywords, comment_tags, options):
         for key in ("title", "summary"):
             if isinstance(preset.get(key), str):
                 yield 0, None, preset[key], ["preset"]
+
+
+def extract_theme(fileobj, keywords, comment_tags, options):
+    """Babel extractor: a theme's title and description are shown in the user menu."""
+    data = tomllib.loads(fileobj.read().decode("utf-8"))
+    for key in ("title", "description"):
+        if isinstance(data.get(key), str):
+            yield 0, None, data[key], [f"theme {key}"]

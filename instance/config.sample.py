@@ -4,4 +4,5 @@
 # SQLALCHEMY_DATABASE_URI = "postgresql+psycopg://erp@localhost/erp"
 # ERP_DEFAULT_LOCALE = "vi"
 # ERP_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+# ERP_DEFAULT_THEME = "ocean"   # a folder under themes/; Settings → General overrides these three
 # ERP_RUN_SCHEDULER = True   # run scheduled jobs inside the web process (single process only)

@@ -29,6 +29,12 @@ def timezone_choices():
     return [("", _l("Deployment default"))] + [(tz, tz) for tz in TIMEZONES]
 
 
+def theme_choices():
+    from core.ui.themes import theme_choices as installed
+
+    return [("", _l("Deployment default"))] + installed()
+
+
 class LoginForm(FlaskForm):
     login = StringField(_l("Login"), validators=[DataRequired()])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
@@ -40,11 +46,16 @@ class PreferencesForm(FlaskForm):
     email = StringField(_l("Email"), validators=[Optional(), Email(), Length(max=254)])
     lang = SelectField(_l("Language"), choices=[], validate_choice=True)
     tz = SelectField(_l("Time zone"), choices=[], validate_choice=True)
+    theme = SelectField(_l("Theme"), choices=[], validate_choice=True)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.lang.choices = language_choices()
         self.tz.choices = timezone_choices()
+        if self.theme is not None:
+            self.theme.choices = theme_choices()
+            if not self.theme.raw_data and self.theme.data not in dict(self.theme.choices):
+                self.theme.data = ""  # none stored (or no longer installed) and none posted
 
 
 class NewPasswordMixin:
@@ -67,6 +78,7 @@ class TokenForm(FlaskForm):
 
 
 class UserForm(PreferencesForm):
+    theme = None  # each user picks their own look; administrators do not
     login = StringField(_l("Login"), validators=[
         DataRequired(), Length(max=64),
         Regexp(r"^[\w.@+-]+$", message=_l("Letters, digits and . @ + - _ only."))])

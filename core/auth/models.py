@@ -29,6 +29,7 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True, index=True)
     lang: Mapped[str | None] = mapped_column(sa.String(16))
     tz: Mapped[str | None] = mapped_column(sa.String(64))
+    theme: Mapped[str | None] = mapped_column(sa.String(32))  # a themes/ folder; None: default
     manager_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("core_user.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -81,6 +81,7 @@ def profile():
     if action == "prefs" and prefs.validate_on_submit():
         current_user.name, current_user.email = prefs.name.data.strip(), prefs.email.data or None
         current_user.lang, current_user.tz = prefs.lang.data or None, prefs.tz.data or None
+        current_user.theme = prefs.theme.data or None
         db.session.commit()
         flash(_("Your preferences are saved."), "success")
         return redirect(url_for("auth.profile"))

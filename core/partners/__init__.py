@@ -6,8 +6,10 @@ def register(module) -> None:
     """Core registers its own parts through the same contract as a module."""
     from core.api import Field
 
+    from . import views
     from .models import Partner
 
+    module.blueprint(views.bp)
     module.expose(
         Partner,
         read=["name", "is_company", "parent_id", "kind", "email", "phone", "mobile", "website",

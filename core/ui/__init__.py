@@ -4,14 +4,17 @@ from __future__ import annotations
 from flask import current_app
 from flask_login import current_user
 
+from core import access
 from core.i18n import LANGUAGE_NAMES, select_locale
+from core.notifications import unread_count
 
-from . import views
+from . import themes, views
 from .menus import menu_tree
 
 
 def init_app(app, registry) -> None:
     app.register_blueprint(views.bp)
+    themes.init_app(app)
 
     @app.context_processor
     def _shell():
@@ -24,6 +27,10 @@ def init_app(app, registry) -> None:
         return {
             "menus": menus,
             "slot": registry.render_slot,
+            "access_can": access.can,
+            "unread_count": lambda: unread_count(current_user.id),
             "languages": [(c, LANGUAGE_NAMES.get(c, c)) for c in current_app.config["ERP_LOCALES"]],
             "current_locale": select_locale(),
+            "theme": themes.current_theme(),
+            "themes": list(current_app.extensions["erp.themes"].values()),
         }

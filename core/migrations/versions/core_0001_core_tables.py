@@ -2,7 +2,7 @@
 
 Revision ID: core_0001
 Revises: 
-Created: 2026-11-23 16:52:11.702480
+Created: 2026-11-23 17:21:29.093339
 """
 import sqlalchemy as sa
 from alembic import op
@@ -36,6 +36,11 @@ def upgrade():
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('name', name=op.f('pk_core_module'))
     )
+    op.create_table('core_setting',
+    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('value', sa.Text(), nullable=True),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_core_setting'))
+    )
     op.create_table('core_state',
     sa.Column('key', sa.String(length=64), nullable=False),
     sa.Column('value', sa.Integer(), nullable=False),
@@ -50,6 +55,7 @@ def upgrade():
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('lang', sa.String(length=16), nullable=True),
     sa.Column('tz', sa.String(length=64), nullable=True),
+    sa.Column('theme', sa.String(length=32), nullable=True),
     sa.Column('manager_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
@@ -78,6 +84,22 @@ def upgrade():
     )
     with op.batch_alter_table('core_api_token', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_core_api_token_user_id'), ['user_id'], unique=False)
+
+    op.create_table('core_notification',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('subject', sa.String(length=255), nullable=False),
+    sa.Column('body', sa.Text(), nullable=True),
+    sa.Column('link', sa.String(length=512), nullable=True),
+    sa.Column('key', sa.String(length=128), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('read_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['core_user.id'], name=op.f('fk_core_notification_user_id_core_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_core_notification')),
+    sa.UniqueConstraint('key', name=op.f('uq_core_notification_key'))
+    )
+    with op.batch_alter_table('core_notification', schema=None) as batch_op:
+        batch_op.create_index('ix_core_notification_inbox', ['user_id', 'read_at', 'id'], unique=False)
 
     op.create_table('core_team',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -210,6 +232,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_core_team_leader_id'))
 
     op.drop_table('core_team')
+    with op.batch_alter_table('core_notification', schema=None) as batch_op:
+        batch_op.drop_index('ix_core_notification_inbox')
+
+    op.drop_table('core_notification')
     with op.batch_alter_table('core_api_token', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_core_api_token_user_id'))
 
@@ -222,6 +248,7 @@ def downgrade():
 
     op.drop_table('core_user')
     op.drop_table('core_state')
+    op.drop_table('core_setting')
     op.drop_table('core_module')
     with op.batch_alter_table('core_job_run', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_core_job_run_job_id'))

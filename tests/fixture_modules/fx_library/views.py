@@ -3,10 +3,25 @@ from flask import Blueprint, jsonify, render_template_string, request
 from core import access
 from core.db import db
 from core.modules import get_registry
+from core.ui.generic import Board, Calendar, Column, ModelViews, Report
 
 from .models import Book
 
 bp = Blueprint("fx_library", __name__, url_prefix="/fx/books")
+
+# The generic views, declared (pages under /fx/books/shelf/...).
+shelf = ModelViews(
+    Book, "shelf", "Books",
+    columns=[Column("title", link=True), "author", "status", Column("owner_id", related="name"),
+             "published_on", Column("price", total=True)],
+    fields=["title", "author", "status", "owner_id", "published_on", "price"],
+    search=("title", "author"), filters=("status", "owner_id"), group_by=("status", "author"),
+    order="title", record_title="title",
+    board=Board("status", title="title", details=("author",), total="price"),
+    calendar=Calendar("published_on", title="title"),
+    report=Report(groups=("status", "author"), measures=("price",)),
+)
+shelf.register(bp)
 
 
 @bp.route("/")

@@ -1,0 +1,75 @@
+"""Generic views in the browser: filter and group a list, move a card on a board by drag and
+drop, see a report's chart."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from core.db import db
+from core.modules import get_registry, lifecycle
+
+from .conftest import screenshot, sign_in
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def shelf(live_app):
+    from core.partners.models import Partner
+    from tests.fixture_modules.fx_library.models import Book
+
+    with live_app.app_context():
+        lifecycle.enable(get_registry(), ["fx_library"])
+        db.session.execute(sa.delete(Book))
+        for i, (author, status) in enumerate([("Ann", "shelved"), ("Ben", "reading"),
+                                              ("Ann", "reading"), ("Lan", "repair"),
+                                              ("Wei", "shelved"), ("Ann", "shelved")]):
+            db.session.add(Book(title=f"Book {i + 1}", author=author, status=status,
+                                price=Decimal(10 + i), published_on=date.today()))
+        for name, city, kind in [("Công ty Hoa Sen", "Hà Nội", "customer"),
+                                 ("上海明珠贸易有限公司", "上海", "prospect"),
+                                 ("Saigon Coffee Co.", "TP. Hồ Chí Minh", "customer"),
+                                 ("Nguyễn Văn An", "Hà Nội", "prospect"),
+                                 ("Blue River Ltd", "Singapore", "supplier")]:
+            db.session.add(Partner(name=name, city=city, kind=kind, is_company=True,
+                                   email=f"info@{abs(hash(name)) % 1000}.example"))
+        db.session.commit()
+    return live_app
+
+
+def test_filter_and_group_a_list(page, shelf):
+    sign_in(page)
+    page.goto(page.base_url + "/contacts/partners")
+    page.select_option('select[name="f.kind"]', "customer")
+    page.wait_for_url("**f.kind=customer**")
+    names = page.locator("td.col-name a").all_inner_texts()
+    assert names == ["Công ty Hoa Sen", "Saigon Coffee Co."]
+    page.select_option("#group-by", "city")
+    page.wait_for_url("**group=city**")
+    assert page.locator(".group-table tr[data-group]").count() == 2
+    page.goto(page.base_url + "/contacts/partners?group=kind")
+    screenshot(page, "contacts-list")
+
+
+def test_move_a_card_on_a_board(page, shelf):
+    sign_in(page)
+    page.goto(page.base_url + "/fx/books/shelf/board")
+    repair = page.locator('.board-column[data-stage="repair"]')
+    assert repair.locator(".board-count").inner_text() == "1"
+    screenshot(page, "board")
+    page.drag_and_drop('.board-card:has-text("Book 1")', '.board-column[data-stage="repair"]')
+    page.wait_for_function(
+        "document.querySelector('.board-column[data-stage=\"repair\"] .board-count')"
+        ".textContent.trim() === '2'")
+    assert "Book 1" in repair.inner_text()
+
+
+def test_report_draws_a_chart(page, shelf):
+    sign_in(page)
+    page.goto(page.base_url + "/fx/books/shelf/report?rows=author&measure=price")
+    page.wait_for_function("window.Chart && Object.keys(window.Chart.instances).length === 1")
+    assert page.locator(".grand-total").inner_text().replace(",", "") == "75"
+    screenshot(page, "report")
