@@ -24,6 +24,11 @@ def main() -> None:
 def init_app(app) -> None:
     for command in (init_command, modules_group, users_group, demo_group, scheduler_group):
         app.cli.add_command(command)
+    try:  # benchmarks live beside the code in a source tree, not in an installed package
+        from bench.commands import bench_group
+    except ImportError:
+        return
+    app.cli.add_command(bench_group)
 
 
 def _fail(message) -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import format_currency
 from flask_login import current_user
 
 from core import access
@@ -12,9 +13,17 @@ from . import themes, views
 from .menus import menu_tree
 
 
+def money(value, currency: str | None = None) -> str:
+    """An amount in the viewer's locale: `1,234.50 US$`, `1.234,50 US$`, `US$1,234.50`."""
+    if value is None:
+        return ""
+    return format_currency(value, currency or current_app.config["ERP_CURRENCY"])
+
+
 def init_app(app, registry) -> None:
     app.register_blueprint(views.bp)
     themes.init_app(app)
+    app.add_template_filter(money)
 
     @app.context_processor
     def _shell():

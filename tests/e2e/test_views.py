@@ -73,3 +73,21 @@ def test_report_draws_a_chart(page, shelf):
     page.wait_for_function("window.Chart && Object.keys(window.Chart.instances).length === 1")
     assert page.locator(".grand-total").inner_text().replace(",", "") == "75"
     screenshot(page, "report")
+
+
+def test_a_phone_sized_screen(browser, shelf):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="vi-VN")
+    page = context.new_page()
+    base = shelf.config["LIVE_URL"]
+    page.goto(base + "/login")
+    page.fill("input[name=login]", "admin")
+    page.fill("input[name=password]", "admin")
+    page.click("button[type=submit]")
+    page.goto(base + "/contacts/partners")
+    assert page.locator(".navbar-toggler").is_visible()  # the top bar folds into a menu
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390 + 1  # nothing pushes the page sideways; wide tables scroll inside
+    page.click(".navbar-toggler")
+    page.wait_for_selector('[data-menu="core.contacts"]', state="visible")
+    screenshot(page, "phone-contacts")
+    context.close()
