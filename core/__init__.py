@@ -30,6 +30,7 @@ def create_app(config: dict | None = None) -> Flask:
         i18n,
         notifications,
         scheduler,
+        scheduler_views,
         security,
         settings_views,
         timeline_views,
@@ -50,6 +51,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(timeline_views.bp)
     app.register_blueprint(notifications.bp)
     app.register_blueprint(settings_views.bp)
+    app.register_blueprint(scheduler_views.bp)
     app.add_template_global(timeline_views.render_timeline, "timeline")
     ui_init_app(app, registry)
     api.init_app(app)

@@ -17,6 +17,45 @@ DEMO_USERS = [
 ]
 
 
+# Companies and their people, as a Vietnamese, Chinese and international business meets them.
+DEMO_COMPANIES = [
+    # name, city, country, kind, industry, source, email, phone, people
+    ("Công ty TNHH Hoa Sen", "Hà Nội", "VN", "customer", "Bán lẻ", "Hội chợ", "info@hoasen.vn",
+     "+84 24 3825 1234", [("Nguyễn Thị Mai", "mai@hoasen.vn"), ("Lê Văn Hùng", "hung@hoasen.vn")]),
+    ("Cà phê Sài Gòn Xanh", "TP. Hồ Chí Minh", "VN", "prospect", "Thực phẩm", "Website",
+     "hello@saigonxanh.vn", "+84 28 3930 5678", [("Trần Minh Khoa", "khoa@saigonxanh.vn")]),
+    ("Đà Nẵng Logistics JSC", "Đà Nẵng", "VN", "supplier", "Vận tải", "Giới thiệu",
+     "contact@dnlogistics.vn", "+84 236 382 2222", [("Phạm Quốc Bảo", "bao@dnlogistics.vn")]),
+    ("上海明珠贸易有限公司", "上海", "CN", "customer", "贸易", "展会", "sales@mingzhu.cn",
+     "+86 21 6288 8888", [("王伟", "wang.wei@mingzhu.cn"), ("李娜", "li.na@mingzhu.cn")]),
+    ("深圳华创科技有限公司", "深圳", "CN", "prospect", "电子", "网站", "info@huachuang.cn",
+     "+86 755 8866 1234", [("陈静", "chen.jing@huachuang.cn")]),
+    ("Blue River Trading Ltd", "Singapore", "SG", "customer", "Wholesale", "Referral",
+     "orders@blueriver.sg", "+65 6123 4567", [("Anna Tan", "anna@blueriver.sg")]),
+    ("Northwind Office Supplies", "London", "GB", "supplier", "Office supplies", "Cold call",
+     "accounts@northwind.co.uk", "+44 20 7946 0000", [("James Brown", "james@northwind.co.uk")]),
+]
+
+
+def _load_partners() -> int:
+    from core.partners.models import Partner
+
+    admin_id = db.session.execute(sa.select(User.id).where(User.login == "admin")).scalar()
+    count = 0
+    for (name, city, country, kind, industry, source, email, phone,
+         people) in DEMO_COMPANIES:
+        company = Partner(name=name, is_company=True, city=city, country=country, kind=kind,
+                          industry=industry, source=source, email=email, phone=phone,
+                          salesperson_id=admin_id)
+        db.session.add(company)
+        db.session.flush()
+        for person, person_email in people:
+            db.session.add(Partner(name=person, parent_id=company.id, email=person_email,
+                                   city=city, country=country, kind=kind))
+        count += 1 + len(people)
+    return count
+
+
 def load_all(registry) -> list[str]:
     registry.sync()
     done = []
@@ -28,8 +67,10 @@ def load_all(registry) -> list[str]:
             user.set_password(password)
             user.set_groups(groups)
             db.session.add(user)
+        partners = _load_partners()
         db.session.commit()
         done.append("demo users: " + ", ".join(f"{u[0]}/{u[1]}" for u in DEMO_USERS))
+        done.append(f"demo contacts: {partners}")
     for name in registry.order(registry.enabled):
         manifest = registry.manifests[name]
         if not (manifest.path / "demo.py").is_file() or not _claim(f"demo:{name}"):

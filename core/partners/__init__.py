@@ -10,6 +10,7 @@ def register(module) -> None:
     from .models import Partner
 
     module.blueprint(views.bp)
+    module.slot("partner.form.side", views.side_panel)
     module.expose(
         Partner,
         read=["name", "is_company", "parent_id", "kind", "email", "phone", "mobile", "website",

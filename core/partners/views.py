@@ -1,12 +1,32 @@
-"""Partner pages, declared with the generic views."""
-from flask import Blueprint
+"""Partner pages: the generic views, plus duplicate warnings, the 360° side panel and
+merging."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from markupsafe import Markup
 
+from core import access
+from core.db import db
+from core.modules import get_registry
 from core.ui.generic import Column, ModelViews, Report
 
+from .duplicates import likely_duplicates, merge
 from .models import Partner
 
 bp = Blueprint("partners", __name__, url_prefix="/contacts")
+
+
+def warn_duplicates(form, record) -> list:
+    found = likely_duplicates(form.name.data, form.email.data, form.phone.data,
+                              exclude=record.id if record else None)
+    if not found:
+        return []
+    links = Markup(", ").join(
+        Markup('<a href="{}">{}</a>').format(url_for("partners.partners_edit", record_id=p.id),
+                                            p.name) for p in found)
+    return [Markup(_("This looks like a contact you already have: %(links)s", links=links))]
+
 
 partners = ModelViews(
     Partner, "partners", _l("Contacts"),
@@ -20,5 +40,41 @@ partners = ModelViews(
     group_by=("kind", "city", "country", "is_company"),
     order="name",
     report=Report(groups=("kind", "city", "country", "industry", "source")),
+    warn=warn_duplicates,
 )
 partners.register(bp)
+
+
+def side_panel(partner) -> Markup:
+    """The 360° view's core part: a company's people, and likely duplicates to merge."""
+    people = db.session.execute(access.select_for(Partner).where(
+        Partner.parent_id == partner.id, Partner.active.is_(True)).order_by(Partner.name)
+    ).scalars().all() if partner.is_company else []
+    duplicates = likely_duplicates(partner.name, partner.email, partner.phone,
+                                   exclude=partner.id) if access.can("partner", "d") else []
+    return Markup(render_template("partners/_side.html", partner=partner, people=people,
+                                  duplicates=duplicates))
+
+
+@bp.route("/partners/<int:record_id>/merge", methods=["GET", "POST"])
+@access.requires("partner", "d")
+def merge_view(record_id):
+    """Merge this partner into another: everything linked to it moves there."""
+    source = access.get_for(Partner, record_id, "d")
+    candidates = likely_duplicates(source.name, source.email, source.phone, exclude=source.id)
+    form = FlaskForm()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            target_id = int(request.form.get("target_other") or request.form.get("target", ""))
+        except ValueError:
+            target_id = 0
+        if target_id == source.id:
+            abort(404)
+        target = access.get_for(Partner, target_id, "w")
+        moved = merge(source, target, get_registry())
+        db.session.commit()
+        flash(_("%(source)s was merged into %(target)s (%(n)s linked records moved).",
+                source=source.name, target=target.name, n=sum(moved.values())), "success")
+        return redirect(url_for("partners.partners_edit", record_id=target.id))
+    return render_template("partners/merge.html", source=source, candidates=candidates,
+                           form=form)

@@ -89,6 +89,9 @@ class ModelViews:
     report: Report | None = None
     importable: bool = True
     record_title: str = "name"
+    # warn(form, record) -> [messages]: shown before saving (e.g. likely duplicates); the
+    # user saves anyway by confirming
+    warn: object = None
 
     def __post_init__(self):
         self.columns = [c if isinstance(c, Column) else Column(c) for c in self.columns]
@@ -337,6 +340,14 @@ class ModelViews:
         if request.method == "POST":
             if record is not None:
                 record = access.get_for(self.model, record_id, "w")
+            warnings = []
+            if form.validate_on_submit() and self.warn and not request.form.get("confirmed"):
+                warnings = self.warn(form, record)
+            if warnings:
+                return render_template(
+                    "generic/form.html", v=self, form=form, record=record, can_write=can_write,
+                    warnings=warnings,
+                    can_delete=record is not None and access.can(self.model_name, "d")), 409
             if form.validate_on_submit():
                 target = record or self.model()
                 model_forms.save(form, target)

@@ -9,3 +9,4 @@ class Loan(Model):
 
     book_id: Mapped[int] = mapped_column(sa.ForeignKey("fx_book.id"), index=True)
     borrower: Mapped[str] = mapped_column(sa.String(200))
+    partner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("partner.id"), index=True)

@@ -1,0 +1,83 @@
+"""Finding likely duplicates of a partner, and merging one partner into another."""
+from __future__ import annotations
+
+import unicodedata
+
+import sqlalchemy as sa
+from flask_babel import gettext
+
+from core.db import db
+from core.timeline import add_note
+
+from .models import Partner
+
+
+def normalise(name: str) -> str:
+    """Lower case, no accents, no company suffix noise: "Công ty TNHH Hoa Sen" ~ "hoa sen"."""
+    text = unicodedata.normalize("NFKD", name or "").casefold()
+    text = "".join(c for c in text if not unicodedata.combining(c)).replace("đ", "d")
+    for noise in ("cong ty", "tnhh", "co phan", "co., ltd", "co. ltd", "ltd", "llc", "inc",
+                  "jsc", "有限公司", "公司", ".", ",", "-"):
+        text = text.replace(noise, " ")
+    return " ".join(text.split())
+
+
+def digits(phone: str | None) -> str:
+    return "".join(c for c in phone or "" if c.isdigit())[-9:]
+
+
+def likely_duplicates(name: str, email: str | None, phone: str | None,
+                      exclude: int | None = None, limit: int = 5) -> list[Partner]:
+    """Partners with the same email or phone, or a name that normalises the same. The SQL
+    narrows by email, phone or the name's first word; Python compares the rest."""
+    key = normalise(name)
+    words = key.split()
+    conditions = []
+    if email:
+        conditions.append(sa.func.lower(Partner.email) == email.strip().lower())
+    if digits(phone):
+        bare = Partner.phone
+        for sign in (" ", "-", ".", "(", ")"):
+            bare = sa.func.replace(bare, sign, "")
+        conditions.append(bare.like(f"%{digits(phone)[-6:]}%"))
+    if words:
+        conditions.append(Partner.name.ilike(f"%{max(words, key=len)}%"))
+    if not conditions:
+        return []
+    query = sa.select(Partner).where(sa.or_(*conditions), Partner.active.is_(True))
+    if exclude:
+        query = query.where(Partner.id != exclude)
+    found = []
+    for partner in db.session.execute(query.limit(200)).scalars():
+        same_email = email and (partner.email or "").lower() == email.strip().lower()
+        same_phone = digits(phone) and digits(partner.phone) == digits(phone)
+        if same_email or same_phone or (key and normalise(partner.name) == key):
+            found.append(partner)
+        if len(found) == limit:
+            break
+    return found
+
+
+def merge(source: Partner, target: Partner, registry) -> dict[str, int]:
+    """Move everything that points at `source` to `target`, in every table of every module
+    (disabled ones too: their data must stay whole), let modules with their own rules handle
+    `partner.merging`, note it on both timelines and archive the source. Returns rows
+    moved per table."""
+    registry.send("partner.merging", source, target=target)
+    moved: dict[str, int] = {}
+    existing = set(sa.inspect(db.session.connection()).get_table_names())
+    for table in db.metadata.sorted_tables:
+        if table.name not in existing:
+            continue
+        for fk in table.foreign_keys:
+            if fk.column.table.name == "partner" and fk.column.name == "id":
+                column = fk.parent
+                result = db.session.execute(sa.update(table).where(column == source.id)
+                                            .values({column.name: target.id}))
+                if result.rowcount:
+                    moved[f"{table.name}.{column.name}"] = result.rowcount
+    source.active = False
+    add_note(target, gettext("Merged %(name)s (#%(id)s) into this record.",
+                             name=source.name, id=source.id))
+    add_note(source, gettext("Merged into %(name)s (#%(id)s).", name=target.name, id=target.id))
+    return moved
