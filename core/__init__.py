@@ -28,6 +28,7 @@ def create_app(config: dict | None = None) -> Flask:
         cli,
         errors,
         i18n,
+        mail,  # noqa: F401  (its outbox table)
         notifications,
         scheduler,
         scheduler_views,

@@ -35,6 +35,13 @@ class Defaults:
     ERP_LOGIN_WINDOW_SECONDS = 300
     ERP_LOGIN_FAILURES_PER_ACCOUNT = 5
     ERP_LOGIN_ATTEMPTS_PER_ADDRESS = 30
+    # Outgoing mail (the outbox job delivers it)
+    ERP_SMTP_HOST = "127.0.0.1"
+    ERP_SMTP_PORT = 25
+    ERP_SMTP_STARTTLS = False
+    ERP_SMTP_USER = None
+    ERP_SMTP_PASSWORD = None
+    ERP_MAIL_FROM = "erp@localhost"
     ERP_RATELIMIT_REDIS_URL = None  # e.g. redis://127.0.0.1:6379/0, shared by all workers
 
 
@@ -47,6 +54,11 @@ _ENV = {
     "ERP_DEFAULT_TIMEZONE": ("ERP_DEFAULT_TIMEZONE", str),
     "ERP_DEFAULT_THEME": ("ERP_DEFAULT_THEME", str),
     "ERP_RATELIMIT_REDIS_URL": ("ERP_RATELIMIT_REDIS_URL", str),
+    "ERP_SMTP_HOST": ("ERP_SMTP_HOST", str),
+    "ERP_SMTP_PORT": ("ERP_SMTP_PORT", int),
+    "ERP_SMTP_USER": ("ERP_SMTP_USER", str),
+    "ERP_SMTP_PASSWORD": ("ERP_SMTP_PASSWORD", str),
+    "ERP_MAIL_FROM": ("ERP_MAIL_FROM", str),
     "ERP_RUN_SCHEDULER": ("ERP_RUN_SCHEDULER", lambda v: v.lower() in ("1", "true", "yes")),
 }
 

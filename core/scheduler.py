@@ -30,8 +30,8 @@ class JobRun(db.Model):
 
 def declared_jobs(registry) -> dict[str, tuple[str, dict]]:
     """job id -> (module, job) for every discovered module, enabled or not."""
-    return {job["id"]: (name, job)
-            for name, m in registry.manifests.items() for job in m.jobs}
+    manifests = [registry.core_manifest, *registry.manifests.values()]
+    return {job["id"]: (m.name, job) for m in manifests for job in m.jobs}
 
 
 def resolve(func: str):
@@ -50,6 +50,9 @@ def run_job(app, job_id: str, scheduled_at: datetime | None = None) -> str:
         module, job = declared_jobs(registry)[job_id]
         if not registry.is_enabled(module):
             return "skipped"
+        # End the read above first: on SQLite a transaction that read and then writes fails
+        # at once when another process wrote meanwhile, instead of waiting its turn.
+        db.session.commit()
         run = JobRun(job_id=job_id, scheduled_at=scheduled_at or utcnow())
         db.session.add(run)
         try:

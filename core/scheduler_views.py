@@ -32,7 +32,7 @@ def index():
         trigger = CronTrigger.from_crontab(job["cron"], timezone="UTC")
         next_run = trigger.get_next_fire_time(None, now)
         rows.append({
-            "id": job_id, "module": registry.manifests[module].title, "cron": job["cron"],
+            "id": job_id, "module": registry.manifest(module).title, "cron": job["cron"],
             "enabled": registry.is_enabled(module), "last": last_runs.get(job_id),
             "next": next_run.replace(tzinfo=None) if next_run else None,
         })

@@ -27,7 +27,7 @@ from .models import INSTALLED, ModuleRecord, StateCounter
 log = logging.getLogger(__name__)
 CORE = "core"
 CORE_DIR = Path(__file__).resolve().parent.parent
-CORE_PARTS = ["core.partners"]
+CORE_PARTS = ["core.partners", "core.activities"]
 
 
 @dataclass
@@ -261,6 +261,10 @@ class ModuleRegistry:
             return dict(by_group)
 
         return self._cached(f"rules:{model}", compute)
+
+    def manifest(self, name: str) -> Manifest:
+        """A module's manifest, or core's for "core"."""
+        return self.core_manifest if name == CORE else self.manifests[name]
 
     def active_resources(self) -> dict:
         """model -> resource as served now: enabled modules only, their fields only."""

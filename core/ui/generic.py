@@ -92,6 +92,7 @@ class ModelViews:
     # warn(form, record) -> [messages]: shown before saving (e.g. likely duplicates); the
     # user saves anyway by confirming
     warn: object = None
+    defaults: object = None  # () -> {field: value} for new records (query args win)
 
     def __post_init__(self):
         self.columns = [c if isinstance(c, Column) else Column(c) for c in self.columns]
@@ -335,7 +336,11 @@ class ModelViews:
     def form_view(self, record_id=None):
         record = access.get_for(self.model, record_id) if record_id else None
         can_write = access.can(self.model_name, "w" if record else "c")
-        form = model_forms.prepare(self.form_class(obj=record), self.model)
+        data = None
+        if record is None and request.method == "GET":
+            data = dict(self.defaults() if self.defaults else {})
+            data.update({k: v for k, v in request.args.items() if k in self.fields})
+        form = model_forms.prepare(self.form_class(obj=record, data=data), self.model)
         status = 200
         if request.method == "POST":
             if record is not None:

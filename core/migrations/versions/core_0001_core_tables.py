@@ -2,7 +2,7 @@
 
 Revision ID: core_0001
 Revises: 
-Created: 2026-11-23 17:21:29.093339
+Created: 2026-11-23 17:44:31.637185
 """
 import sqlalchemy as sa
 from alembic import op
@@ -36,6 +36,22 @@ def upgrade():
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('name', name=op.f('pk_core_module'))
     )
+    op.create_table('core_outbox',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('to_addr', sa.String(length=254), nullable=False),
+    sa.Column('subject', sa.String(length=255), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('key', sa.String(length=128), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('sent_at', sa.DateTime(), nullable=True),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_core_outbox')),
+    sa.UniqueConstraint('key', name=op.f('uq_core_outbox_key'))
+    )
+    with op.batch_alter_table('core_outbox', schema=None) as batch_op:
+        batch_op.create_index('ix_core_outbox_pending', ['sent_at', 'attempts'], unique=False)
+
     op.create_table('core_setting',
     sa.Column('key', sa.String(length=64), nullable=False),
     sa.Column('value', sa.Text(), nullable=True),
@@ -185,6 +201,39 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_partner_phone'), ['phone'], unique=False)
         batch_op.create_index(batch_op.f('ix_partner_salesperson_id'), ['salesperson_id'], unique=False)
 
+    op.create_table('activity',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('subject', sa.String(length=200), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('partner_id', sa.Integer(), nullable=True),
+    sa.Column('assignee_id', sa.Integer(), nullable=True),
+    sa.Column('due_at', sa.DateTime(), nullable=True),
+    sa.Column('duration_minutes', sa.Integer(), nullable=True),
+    sa.Column('remind_minutes', sa.Integer(), nullable=True),
+    sa.Column('reminded_at', sa.DateTime(), nullable=True),
+    sa.Column('res_model', sa.String(length=64), nullable=True),
+    sa.Column('res_id', sa.Integer(), nullable=True),
+    sa.Column('outcome', sa.Text(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['assignee_id'], ['core_user.id'], name=op.f('fk_activity_assignee_id_core_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['created_by_id'], ['core_user.id'], name=op.f('fk_activity_created_by_id_core_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], name=op.f('fk_activity_partner_id_partner'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_activity'))
+    )
+    with op.batch_alter_table('activity', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_activity_assignee_id'), ['assignee_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_activity_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_activity_created_by_id'), ['created_by_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_activity_due_at'), ['due_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_activity_kind'), ['kind'], unique=False)
+        batch_op.create_index(batch_op.f('ix_activity_partner_id'), ['partner_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_activity_res_id'), ['res_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_activity_res_model'), ['res_model'], unique=False)
+        batch_op.create_index(batch_op.f('ix_activity_state'), ['state'], unique=False)
+
     op.create_table('core_team_member',
     sa.Column('team_id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -204,6 +253,18 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_core_team_member_user_id'))
 
     op.drop_table('core_team_member')
+    with op.batch_alter_table('activity', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_activity_state'))
+        batch_op.drop_index(batch_op.f('ix_activity_res_model'))
+        batch_op.drop_index(batch_op.f('ix_activity_res_id'))
+        batch_op.drop_index(batch_op.f('ix_activity_partner_id'))
+        batch_op.drop_index(batch_op.f('ix_activity_kind'))
+        batch_op.drop_index(batch_op.f('ix_activity_due_at'))
+        batch_op.drop_index(batch_op.f('ix_activity_created_by_id'))
+        batch_op.drop_index(batch_op.f('ix_activity_created_at'))
+        batch_op.drop_index(batch_op.f('ix_activity_assignee_id'))
+
+    op.drop_table('activity')
     with op.batch_alter_table('partner', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_partner_salesperson_id'))
         batch_op.drop_index(batch_op.f('ix_partner_phone'))
@@ -249,6 +310,10 @@ def downgrade():
     op.drop_table('core_user')
     op.drop_table('core_state')
     op.drop_table('core_setting')
+    with op.batch_alter_table('core_outbox', schema=None) as batch_op:
+        batch_op.drop_index('ix_core_outbox_pending')
+
+    op.drop_table('core_outbox')
     op.drop_table('core_module')
     with op.batch_alter_table('core_job_run', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_core_job_run_job_id'))

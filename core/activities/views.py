@@ -1,0 +1,87 @@
+"""Activity pages (generic views), "my activities", and the contact page's panel."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, render_template
+from flask_babel import get_timezone
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from markupsafe import Markup
+
+from core import access
+from core.db import db, utcnow
+from core.ui.generic import Board, Calendar, Column, ModelViews, Report
+
+from .models import Activity
+
+bp = Blueprint("activities", __name__, url_prefix="/activities")
+
+activities = ModelViews(
+    Activity, "activities", _l("Activities"),
+    columns=[Column("subject", link=True), "kind", Column("partner_id", related="name"),
+             Column("assignee_id", related="name"), "due_at", "state"],
+    fields=["subject", "kind", "state", "partner_id", "assignee_id", "due_at",
+            "duration_minutes", "remind_minutes", "outcome"],
+    search=("subject", "outcome"), filters=("kind", "state", "assignee_id"),
+    group_by=("kind", "state", "assignee_id"), order="-due_at", record_title="subject",
+    board=Board("state", title="subject", details=("kind", "due_at")),
+    calendar=Calendar("due_at", title="subject"),
+    report=Report(groups=("kind", "state", "assignee_id")),
+    defaults=lambda: {"assignee_id": current_user.id, "due_at": _next_hour()},
+)
+activities.register(bp)
+
+
+def _next_hour() -> datetime:
+    return (datetime.now(get_timezone()) + timedelta(hours=1)).replace(
+        minute=0, second=0, microsecond=0, tzinfo=None)
+
+
+def my_buckets(user_id: int) -> dict[str, list]:
+    """The user's planned activities: overdue, today (in their time zone) and later."""
+    zone = get_timezone()
+    now_local = datetime.now(zone)
+    start = now_local.replace(hour=0, minute=0, second=0, microsecond=0)
+    to_utc = lambda d: d.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)  # noqa: E731
+    today_start, today_end = to_utc(start), to_utc(start + timedelta(days=1))
+    rows = db.session.execute(access.select_for(Activity).where(
+        Activity.assignee_id == user_id, Activity.state == "planned"
+    ).order_by(Activity.due_at.is_(None), Activity.due_at).limit(300)).scalars().all()
+    now = utcnow()
+    buckets: dict[str, list] = {"overdue": [], "today": [], "planned": []}
+    for a in rows:
+        if a.due_at is not None and a.due_at < now:
+            buckets["overdue"].append(a)
+        elif a.due_at is not None and today_start <= a.due_at < today_end:
+            buckets["today"].append(a)
+        else:
+            buckets["planned"].append(a)
+    return buckets
+
+
+@bp.route("/mine")
+@access.requires("activity", "r")
+def mine():
+    return render_template("activities/mine.html", buckets=my_buckets(current_user.id),
+                           v=activities)
+
+
+def my_widget(user) -> Markup:
+    if not access.can("activity", "r"):
+        return Markup("")
+    buckets = my_buckets(user.id)
+    return Markup(render_template("activities/_widget.html", buckets=buckets))
+
+
+def partner_panel(partner) -> Markup:
+    if not access.can("activity", "r"):
+        return Markup("")
+    rows = db.session.execute(access.select_for(Activity).where(
+        Activity.partner_id == partner.id).order_by(
+        (Activity.state == "planned").desc(), Activity.due_at.desc()).limit(10)).scalars().all()
+    return Markup(render_template("activities/_partner.html", partner=partner, rows=rows,
+                                  v=activities, can_create=access.can("activity", "c")))
+
+
