@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import time
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -53,13 +54,21 @@ def run_job(app, job_id: str, scheduled_at: datetime | None = None) -> str:
         # End the read above first: on SQLite a transaction that read and then writes fails
         # at once when another process wrote meanwhile, instead of waiting its turn.
         db.session.commit()
-        run = JobRun(job_id=job_id, scheduled_at=scheduled_at or utcnow())
-        db.session.add(run)
-        try:
-            db.session.commit()
-        except sa.exc.IntegrityError:
-            db.session.rollback()
-            return "claimed"
+        scheduled_at = scheduled_at or utcnow()
+        for attempt in range(5):  # SQLite may answer "locked" under a burst of writers
+            run = JobRun(job_id=job_id, scheduled_at=scheduled_at)
+            db.session.add(run)
+            try:
+                db.session.commit()
+                break
+            except sa.exc.IntegrityError:
+                db.session.rollback()
+                return "claimed"
+            except sa.exc.OperationalError:
+                db.session.rollback()
+                if attempt == 4:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
         try:
             result = resolve(job["func"])()
             db.session.commit()
