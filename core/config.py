@@ -32,7 +32,7 @@ class Defaults:
     ERP_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
     ERP_ATTACHMENTS_DIR = None  # default: instance/attachments
     # Login limits: failed attempts per account, and all attempts per address, per window.
-    ERP_LOGIN_WINDOW_SECONDS = 300
+    ERP_LOGIN_WINDOW_SECONDS = 300  # sliding
     ERP_LOGIN_FAILURES_PER_ACCOUNT = 5
     ERP_LOGIN_ATTEMPTS_PER_ADDRESS = 30
     # Outgoing mail (the outbox job delivers it)

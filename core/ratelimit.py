@@ -1,59 +1,63 @@
-"""Fixed-window rate limits (login attempts per account and per address). Counts are kept in
-memory by default, or in Redis when ERP_RATELIMIT_REDIS_URL is set, so that every worker
-and host shares them."""
+"""Sliding-window rate limits (login attempts per account and per address): a key is
+blocked while it has `limit` hits within the last `window` seconds. Hits are kept in memory
+by default, or in Redis when ERP_RATELIMIT_REDIS_URL is set, so that every worker and host
+shares them."""
 from __future__ import annotations
 
 import threading
 import time
+import uuid
+from collections import deque
 
 
 class MemoryStorage:
     def __init__(self):
-        self._counts: dict[str, tuple[int, int]] = {}
+        self._hits: dict[str, deque] = {}
         self._lock = threading.Lock()
 
-    def incr(self, key: str, window: int) -> int:
-        slot = int(time.time()) // window
+    def hit(self, key: str, window: int) -> None:
+        now = time.monotonic()
         with self._lock:
-            if len(self._counts) > 100_000:  # forget old windows
-                self._counts = {k: v for k, v in self._counts.items() if v[0] == slot}
-            seen_slot, count = self._counts.get(key, (slot, 0))
-            count = count + 1 if seen_slot == slot else 1
-            self._counts[key] = (slot, count)
-            return count
+            if len(self._hits) > 100_000:  # forget keys with nothing recent
+                self._hits = {k: v for k, v in self._hits.items() if v and v[-1] > now - window}
+            self._hits.setdefault(key, deque(maxlen=1000)).append(now)
 
-    def get(self, key: str, window: int) -> int:
-        slot = int(time.time()) // window
-        seen_slot, count = self._counts.get(key, (slot, 0))
-        return count if seen_slot == slot else 0
+    def count(self, key: str, window: int) -> int:
+        cutoff = time.monotonic() - window
+        with self._lock:
+            hits = self._hits.get(key)
+            while hits and hits[0] <= cutoff:
+                hits.popleft()
+            return len(hits) if hits else 0
 
     def reset(self, key: str) -> None:
         with self._lock:
-            self._counts.pop(key, None)
+            self._hits.pop(key, None)
 
 
 class RedisStorage:
+    """One sorted set of hit times per key."""
+
     def __init__(self, url: str):
         import redis
 
         self._redis = redis.Redis.from_url(url)
 
-    def _key(self, key: str, window: int) -> str:
-        return f"erp:rl:{key}:{int(time.time()) // window}"
-
-    def incr(self, key: str, window: int) -> int:
-        full = self._key(key, window)
+    def hit(self, key: str, window: int) -> None:
+        now = time.time()
         pipe = self._redis.pipeline()
-        pipe.incr(full)
-        pipe.expire(full, window)
-        return int(pipe.execute()[0])
+        pipe.zadd(f"erp:rl:{key}", {f"{now}:{uuid.uuid4().hex[:8]}": now})
+        pipe.expire(f"erp:rl:{key}", window)
+        pipe.execute()
 
-    def get(self, key: str, window: int) -> int:
-        return int(self._redis.get(self._key(key, window)) or 0)
+    def count(self, key: str, window: int) -> int:
+        pipe = self._redis.pipeline()
+        pipe.zremrangebyscore(f"erp:rl:{key}", 0, time.time() - window)
+        pipe.zcard(f"erp:rl:{key}")
+        return int(pipe.execute()[1])
 
     def reset(self, key: str) -> None:
-        for full in self._redis.scan_iter(f"erp:rl:{key}:*"):
-            self._redis.delete(full)
+        self._redis.delete(f"erp:rl:{key}")
 
 
 class Limiter:
@@ -61,10 +65,10 @@ class Limiter:
         self.storage, self.limit, self.window = storage, limit, window
 
     def blocked(self, key: str) -> bool:
-        return self.storage.get(key, self.window) >= self.limit
+        return self.storage.count(key, self.window) >= self.limit
 
     def hit(self, key: str) -> None:
-        self.storage.incr(key, self.window)
+        self.storage.hit(key, self.window)
 
     def reset(self, key: str) -> None:
         self.storage.reset(key)

@@ -44,7 +44,7 @@ class TimelineEntry(db.Model):
     user: Mapped[User | None] = relationship(lazy="joined")
 
 
-def _plain(value):
+def json_value(value):
     """A JSON-safe form of a column value."""
     if isinstance(value, Decimal):
         return str(value)
@@ -70,7 +70,7 @@ def _entries_for_flush(session: Session) -> list[dict]:
     user_id = acting_user_id()
     for obj in session.new:
         if getattr(obj, "__timeline__", False):
-            values = {k: [None, _plain(getattr(obj, k))] for k in tracked_columns(obj)
+            values = {k: [None, json_value(getattr(obj, k))] for k in tracked_columns(obj)
                       if getattr(obj, k) is not None}
             rows.append(dict(model=obj.__model__, record_id=obj.id, kind="create",
                              changes=values, user_id=user_id))
@@ -84,14 +84,14 @@ def _entries_for_flush(session: Session) -> list[dict]:
             if history.has_changes():
                 old = history.deleted[0] if history.deleted else None
                 new = history.added[0] if history.added else None
-                if _plain(old) != _plain(new):
-                    changes[key] = [_plain(old), _plain(new)]
+                if json_value(old) != json_value(new):
+                    changes[key] = [json_value(old), json_value(new)]
         if changes:
             rows.append(dict(model=obj.__model__, record_id=obj.id, kind="update",
                              changes=changes, user_id=user_id))
     for obj in session.deleted:
         if getattr(obj, "__timeline__", False):
-            values = {k: [_plain(getattr(obj, k)), None] for k in tracked_columns(obj)}
+            values = {k: [json_value(getattr(obj, k)), None] for k in tracked_columns(obj)}
             rows.append(dict(model=obj.__model__, record_id=obj.id, kind="delete",
                              changes=values, user_id=user_id))
     return rows

@@ -15,12 +15,13 @@ def register(module) -> None:
         Partner,
         read=["name", "is_company", "parent_id", "kind", "email", "phone", "mobile", "website",
               "street", "city", "zip", "country", "tax_id", "industry", "source",
-              "salesperson_id", "lang", "notes", "active", "created_at", "updated_at"],
+              "salesperson_id", "lang", "notes", "active", "marketing_consent", "opt_out",
+              "created_at", "updated_at"],
         write=["name", "is_company", "parent_id", "kind", "email", "phone", "mobile", "website",
                "street", "city", "zip", "country", "tax_id", "industry", "source",
-               "salesperson_id", "lang", "notes", "active"],
+               "salesperson_id", "lang", "notes", "active", "marketing_consent", "opt_out"],
         filter=["name", "is_company", "parent_id", "kind", "email", "salesperson_id", "active",
-                "country", "city"],
+                "country", "city", "marketing_consent", "opt_out"],
         extra=[Field("display_name", "string", load=display_names)],
     )
 

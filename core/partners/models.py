@@ -45,6 +45,10 @@ class Partner(Model):
     notes: Mapped[str | None] = mapped_column(sa.Text, info={"label": _l("Notes")})
     active: Mapped[bool] = mapped_column(default=True, index=True,
                                          info={"label": _l("Active")})
+    marketing_consent: Mapped[bool] = mapped_column(
+        default=False, info={"label": _l("Agrees to marketing")})
+    opt_out: Mapped[bool] = mapped_column(default=False, index=True,
+                                          info={"label": _l("Do not contact")})
 
     parent: Mapped[Partner | None] = relationship(remote_side="Partner.id", lazy="raise")
 

@@ -1,6 +1,8 @@
 """Partner pages: the generic views, plus duplicate warnings, the 360° side panel and
 merging."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+import json
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -13,6 +15,7 @@ from core.ui.generic import Column, ModelViews, Report
 
 from .duplicates import likely_duplicates, merge
 from .models import Partner
+from .privacy import anonymise, export_person
 
 bp = Blueprint("partners", __name__, url_prefix="/contacts")
 
@@ -34,7 +37,7 @@ partners = ModelViews(
              "city", "kind", Column("salesperson_id", related="name")],
     fields=["name", "is_company", "parent_id", "kind", "email", "phone", "mobile", "website",
             "street", "city", "zip", "country", "tax_id", "industry", "source",
-            "salesperson_id", "lang", "active", "notes"],
+            "salesperson_id", "lang", "marketing_consent", "opt_out", "active", "notes"],
     search=("name", "email", "phone", "city"),
     filters=("kind", "is_company", "active"),
     group_by=("kind", "city", "country", "is_company"),
@@ -53,7 +56,31 @@ def side_panel(partner) -> Markup:
     duplicates = likely_duplicates(partner.name, partner.email, partner.phone,
                                    exclude=partner.id) if access.can("partner", "d") else []
     return Markup(render_template("partners/_side.html", partner=partner, people=people,
-                                  duplicates=duplicates))
+                                  duplicates=duplicates,
+                                  can_privacy=access.can("partner", "d")))
+
+
+@bp.route("/partners/<int:record_id>/privacy.json")
+@access.requires("partner", "d")
+def privacy_export(record_id):
+    """Everything held about this contact, for a person's request to see their data."""
+    partner = access.get_for(Partner, record_id, "d")
+    body = json.dumps(export_person(partner, get_registry()), ensure_ascii=False, indent=2)
+    return Response(body, mimetype="application/json", headers={
+        "Content-Disposition": f'attachment; filename="contact-{partner.id}.json"'})
+
+
+@bp.route("/partners/<int:record_id>/anonymise", methods=["POST"])
+@access.requires("partner", "d")
+def anonymise_view(record_id):
+    partner = access.get_for(Partner, record_id, "d")
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    anonymise(partner, get_registry())
+    db.session.commit()
+    flash(_("The contact's personal data was removed; linked business records are kept."),
+          "success")
+    return redirect(url_for("partners.partners_edit", record_id=partner.id))
 
 
 @bp.route("/partners/<int:record_id>/merge", methods=["GET", "POST"])

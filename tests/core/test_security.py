@@ -108,3 +108,18 @@ def test_login_is_rate_limited_per_account_and_per_address(db_url, storage):
     assert client.post("/login", data={"login": "clerk", "password": "clerk"}).status_code == 429
     other = app.test_client()  # same limits apply to any client from that address
     assert other.post("/login", data={"login": "clerk", "password": "clerk"}).status_code == 429
+
+
+def test_the_window_slides(monkeypatch):
+    """No reset at a clock boundary: hits count for `window` seconds after they happen."""
+    from core import ratelimit
+
+    clock = [1000.0]
+    monkeypatch.setattr(ratelimit.time, "monotonic", lambda: clock[0])
+    limiter = ratelimit.Limiter(ratelimit.MemoryStorage(), limit=2, window=300)
+    limiter.hit("k")
+    clock[0] += 299
+    limiter.hit("k")
+    assert limiter.blocked("k")
+    clock[0] += 2  # the first hit is now older than the window
+    assert not limiter.blocked("k")

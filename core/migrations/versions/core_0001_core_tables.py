@@ -2,7 +2,7 @@
 
 Revision ID: core_0001
 Revises: 
-Created: 2026-11-23 17:44:31.637185
+Created: 2026-11-23 18:00:54.190389
 """
 import sqlalchemy as sa
 from alembic import op
@@ -179,6 +179,8 @@ def upgrade():
     sa.Column('lang', sa.String(length=16), nullable=True),
     sa.Column('notes', sa.Text(), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('marketing_consent', sa.Boolean(), nullable=False),
+    sa.Column('opt_out', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
@@ -197,6 +199,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_partner_is_company'), ['is_company'], unique=False)
         batch_op.create_index(batch_op.f('ix_partner_kind'), ['kind'], unique=False)
         batch_op.create_index(batch_op.f('ix_partner_name'), ['name'], unique=False)
+        batch_op.create_index(batch_op.f('ix_partner_opt_out'), ['opt_out'], unique=False)
         batch_op.create_index(batch_op.f('ix_partner_parent_id'), ['parent_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_partner_phone'), ['phone'], unique=False)
         batch_op.create_index(batch_op.f('ix_partner_salesperson_id'), ['salesperson_id'], unique=False)
@@ -269,6 +272,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_partner_salesperson_id'))
         batch_op.drop_index(batch_op.f('ix_partner_phone'))
         batch_op.drop_index(batch_op.f('ix_partner_parent_id'))
+        batch_op.drop_index(batch_op.f('ix_partner_opt_out'))
         batch_op.drop_index(batch_op.f('ix_partner_name'))
         batch_op.drop_index(batch_op.f('ix_partner_kind'))
         batch_op.drop_index(batch_op.f('ix_partner_is_company'))
