@@ -539,10 +539,23 @@ class ModelViews:
                 flash(_("Nothing was imported: some rows have errors."), "danger")
                 return render_template("generic/import.html", v=self, fields=fields,
                                        preview=checked, token=token), 422
+            records = []
             for row, _errors in checked:
                 record = self.model()
                 model_forms.save(row, record)
+                if hasattr(record, "created_by_id"):
+                    record.created_by_id = current_user.id
                 db.session.add(record)
+                records.append(record)
+            db.session.flush()
+            visible = db.session.execute(access.select_for(self.model, "c", self.model.id)
+                                         .where(self.model.id.in_([r.id for r in records]))
+                                         ).scalars().all()
+            if len(visible) != len(records):  # rows outside the importer's own rules
+                db.session.rollback()
+                flash(_("Nothing was imported: some rows would create records you may not "
+                        "create."), "danger")
+                return redirect(self.url("import"))
             db.session.commit()
             path.unlink(missing_ok=True)
             flash(_("%(n)s records imported.", n=len(checked)), "success")

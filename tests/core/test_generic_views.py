@@ -12,6 +12,8 @@ from core.auth.models import User
 from core.db import db
 from core.modules import get_registry, lifecycle
 
+from ..conftest import login
+
 SHELF = "/fx/books/shelf"
 
 
@@ -194,3 +196,24 @@ def test_a_list_runs_the_same_number_of_queries_for_few_and_many_rows(app, admin
         return len(seen)
 
     assert queries_for(3) == queries_for(45)
+
+
+def test_import_cannot_create_records_outside_the_importers_rules(app, books):
+    from tests.fixture_modules.fx_library.models import Book
+
+    with app.app_context():
+        ann = User(login="ann", name="Ann")
+        ann.set_password("ann")
+        ann.set_groups({"core.user", "fx_library.user"})
+        db.session.add(ann)
+        db.session.commit()
+        admin_id = db.session.execute(sa.select(User.id).where(User.login == "admin")).scalar()
+        before = db.session.execute(sa.select(sa.func.count(Book.id))).scalar()
+    client = login(app.test_client(), "ann")
+    text = f"title,status,owner_id\nSneaky,shelved,{admin_id}\n"
+    preview = client.post(f"{SHELF}/import", data={"file": (io.BytesIO(text.encode()), "b.csv")})
+    token = preview.text.split('name="token" value="')[1].split('"')[0]
+    done = client.post(f"{SHELF}/import", data={"token": token}, follow_redirects=True)
+    assert "Nothing was imported" in done.text
+    with app.app_context():
+        assert db.session.execute(sa.select(sa.func.count(Book.id))).scalar() == before
