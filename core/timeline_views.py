@@ -102,9 +102,20 @@ def download(entry_id):
 def render_timeline(record) -> Markup:
     """The timeline panel of a record's page: its history, a note form and an upload."""
     model = type(record)
-    labels = {c.key: c.columns[0].info.get("label") for c in sa.inspect(model).column_attrs}
+    columns = {c.key: c.columns[0] for c in sa.inspect(model).column_attrs}
+    labels = {key: column.info.get("label") for key, column in columns.items()}
+
+    def show(key, value):
+        """A recorded value as the form shows it: choice labels, yes and no."""
+        if isinstance(value, bool):
+            return _("Yes") if value else _("No")
+        choices = columns[key].info.get("choices") if key in columns else None
+        if choices and value in choices:
+            return choices[value]
+        return value
+
     return Markup(render_template(
         "core/_timeline.html", record=record, entries=timeline.entries(record),
-        labels=labels, note_form=NoteForm(), attachment_form=AttachmentForm(),
+        labels=labels, show=show, note_form=NoteForm(), attachment_form=AttachmentForm(),
         can_write=access.can(record.__model__, "w"),
     ))

@@ -2,7 +2,7 @@
 drop, see a report's chart."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -91,3 +91,31 @@ def test_a_phone_sized_screen(browser, shelf):
     page.wait_for_selector('[data-menu="core.contacts"]', state="visible")
     screenshot(page, "phone-contacts")
     context.close()
+
+
+def test_a_contacts_page_in_vietnamese(page, shelf):
+    """The 360° page: details, people, activities, timeline, in Vietnamese."""
+    from core.activities.models import Activity
+    from core.partners.models import Partner
+
+    with shelf.app_context():
+        company = db.session.execute(sa.select(Partner).where(
+            Partner.name == "Công ty Hoa Sen")).scalar()
+        db.session.add(Partner(name="Nguyễn Thị Mai", parent_id=company.id,
+                               email="mai@hoasen.vn"))
+        db.session.add(Activity(subject="Gọi lại về báo giá", partner_id=company.id,
+                                assignee_id=1, due_at=datetime.now() + timedelta(days=1)))
+        db.session.commit()
+        company_id = company.id
+    sign_in(page)
+    page.click(".lang-current")
+    page.click('[data-lang="vi"]')
+    page.wait_for_load_state()
+    page.goto(page.base_url + f"/contacts/partners/{company_id}")
+    assert "Nguyễn Thị Mai" in page.locator(".partner-people").inner_text()
+    assert "Gọi lại về báo giá" in page.locator(".partner-activities").inner_text()
+    page.fill("textarea[name=body]", "Khách hàng quan tâm gói dịch vụ năm")
+    page.locator("form[action*='/note'] button[type=submit]").click()
+    page.wait_for_load_state()
+    assert "Khách hàng quan tâm" in page.locator(".timeline").inner_text()
+    screenshot(page, "contact-vi")
