@@ -71,4 +71,14 @@ def configure_engine(engine: sa.Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN")
+        immediate = conn.get_execution_options().get("sqlite_begin_immediate")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def begin_writing() -> None:
+    """Start the session's next transaction as a writer. On SQLite a transaction that read
+    first and then writes gets "database is locked" at once, without waiting, when another
+    connection is writing; one begun IMMEDIATE waits its turn (busy timeout) instead.
+    Elsewhere this changes nothing."""
+    if not db.session().in_transaction():
+        db.session.connection(execution_options={"sqlite_begin_immediate": True})

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import db, utcnow
+from core.db import begin_writing, db, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -51,11 +51,10 @@ def run_job(app, job_id: str, scheduled_at: datetime | None = None) -> str:
         module, job = declared_jobs(registry)[job_id]
         if not registry.is_enabled(module):
             return "skipped"
-        # End the read above first: on SQLite a transaction that read and then writes fails
-        # at once when another process wrote meanwhile, instead of waiting its turn.
         db.session.commit()
         scheduled_at = scheduled_at or utcnow()
         for attempt in range(5):  # SQLite may answer "locked" under a burst of writers
+            begin_writing()
             run = JobRun(job_id=job_id, scheduled_at=scheduled_at)
             db.session.add(run)
             try:
@@ -70,6 +69,7 @@ def run_job(app, job_id: str, scheduled_at: datetime | None = None) -> str:
                     raise
                 time.sleep(0.2 * (attempt + 1))
         try:
+            begin_writing()
             result = resolve(job["func"])()
             db.session.commit()
             run.status, run.message = "done", None if result is None else str(result)[:2000]
@@ -78,6 +78,7 @@ def run_job(app, job_id: str, scheduled_at: datetime | None = None) -> str:
             log.exception("job %s failed", job_id)
             run.status, run.message = "failed", f"{exc.__class__.__name__}: {exc}"[:2000]
         run.finished_at = utcnow()
+        begin_writing()
         db.session.merge(run)
         db.session.commit()
         return run.status

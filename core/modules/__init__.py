@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from flask import abort, current_app, request
 
+from core.db import begin_writing
+
 from .registry import ModuleContext, ModuleRegistry
 
 __all__ = ["ModuleContext", "ModuleRegistry", "get_registry", "init_app"]
@@ -19,6 +21,8 @@ def init_app(app) -> ModuleRegistry:
 
     @app.before_request
     def _gate_disabled_modules():
+        if request.method not in ("GET", "HEAD", "OPTIONS") or request.path.startswith("/api/"):
+            begin_writing()  # requests that write hold the SQLite write lock from the start
         registry.sync()
         if request.blueprint:
             owner = registry.blueprint_owner.get(request.blueprint.split(".")[0])
