@@ -67,27 +67,33 @@ def parse_version(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split("."))
 
 
-def read_manifest(folder: Path, package: str, is_core: bool = False) -> Manifest:
-    """Parse and validate `folder/manifest.toml`; raise ManifestError naming the file.
-    Core's own manifest (menus and groups of the host) skips the module-name rules."""
-    path = folder / "manifest.toml"
+def load_toml(path: Path, required, known, error=ManifestError) -> dict:
+    """Read a data file (manifest, theme): valid TOML, every required key, no unknown key;
+    else raise `error` naming the file."""
     try:
         with path.open("rb") as fh:
             data = tomllib.load(fh)
     except FileNotFoundError:
-        raise ManifestError(path, "file not found") from None
+        raise error(path, "file not found") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ManifestError(path, f"not valid TOML ({exc})") from None
+        raise error(path, f"not valid TOML ({exc})") from None
+    missing = [key for key in required if key not in data]
+    if missing:
+        raise error(path, "missing key " + ", ".join(repr(k) for k in missing))
+    unknown = sorted(set(data) - set(known))
+    if unknown:
+        raise error(path, "unknown key " + ", ".join(repr(k) for k in unknown))
+    return data
+
+
+def read_manifest(folder: Path, package: str, is_core: bool = False) -> Manifest:
+    """Parse and validate `folder/manifest.toml`; raise ManifestError naming the file.
+    Core's own manifest (menus and groups of the host) skips the module-name rules."""
+    path = folder / "manifest.toml"
+    data = load_toml(path, REQUIRED, KNOWN_KEYS)
 
     def fail(message: str):
         raise ManifestError(path, message)
-
-    missing = [key for key in REQUIRED if key not in data]
-    if missing:
-        fail("missing key " + ", ".join(repr(k) for k in missing))
-    unknown = sorted(set(data) - KNOWN_KEYS)
-    if unknown:
-        fail("unknown key " + ", ".join(repr(k) for k in unknown))
     for key in ("name", "title", "version", "summary", "category", "description", "icon"):
         if key in data and not isinstance(data[key], str):
             fail(f"{key!r} must be a string")

@@ -668,15 +668,14 @@ def _keyset(query, sort_col, id_col, descending: bool, cursor: str | None, direc
         try:
             padded = cursor + "=" * (-len(cursor) % 4)
             value, last_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
-            python_type = sort_col.type.python_type
-            if python_type is datetime:
+            if isinstance(sort_col.type, sa.DateTime):
                 value = datetime.fromisoformat(value)
-            elif python_type is date:
+            elif isinstance(sort_col.type, sa.Date):
                 value = date.fromisoformat(value)
             key = sa.tuple_(sort_col, id_col)
             bound = sa.tuple_(sa.literal(value, sort_col.type), sa.literal(int(last_id)))
             query = query.where(key < bound if order_desc else key > bound)
-        except (ValueError, TypeError, json.JSONDecodeError, NotImplementedError):
+        except (ValueError, TypeError, json.JSONDecodeError):
             abort(400)
     if order_desc:
         return query.order_by(sort_col.desc(), id_col.desc())

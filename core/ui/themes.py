@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,7 +34,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 from core import access
 from core.config import PROJECT_ROOT
 from core.db import db
-from core.modules.manifest import ManifestError
+from core.modules.manifest import ManifestError, load_toml
 from core.settings import get_setting
 
 log = logging.getLogger(__name__)
@@ -87,19 +86,7 @@ class Theme:
 def read_theme(folder: Path) -> Theme:
     """Parse and validate `folder/theme.toml`; raise ThemeError naming the file."""
     path = folder / "theme.toml"
-    try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except FileNotFoundError:
-        raise ThemeError(path, "file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ThemeError(path, f"not valid TOML ({exc})") from None
-    missing = [key for key in REQUIRED if key not in data]
-    if missing:
-        raise ThemeError(path, "missing " + ", ".join(missing))
-    unknown = sorted(set(data) - KNOWN_KEYS)
-    if unknown:
-        raise ThemeError(path, "unknown keys: " + ", ".join(unknown))
+    data = load_toml(path, REQUIRED, KNOWN_KEYS, ThemeError)
     name = data["name"]
     if not isinstance(name, str) or not NAME_RE.match(name):
         raise ThemeError(path, f"name {name!r}: lower-case letters, digits, - and _, "

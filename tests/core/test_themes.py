@@ -95,9 +95,9 @@ def test_broken_themes_are_skipped_with_an_error_each(db_url, themes_dir):
     errors = {Path(e.path).parent.name: e.message for e in app.extensions["erp.theme_errors"]}
     assert sorted(errors) == ["bad_toml", "elsewhere", "empty", "extra", "no_mode", "sepia"]
     assert "not valid TOML" in errors["bad_toml"]
-    assert errors["no_mode"] == "missing mode"
+    assert errors["no_mode"] == "missing key 'mode'"
     assert "sepia" in errors["sepia"] and "differs from the folder" in errors["elsewhere"]
-    assert errors["extra"] == "unknown keys: script" and errors["empty"] == "file not found"
+    assert errors["extra"] == "unknown key 'script'" and errors["empty"] == "file not found"
     assert len(records.messages) == 6
     assert all("theme.toml" in m for m in records.messages)
 
