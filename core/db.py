@@ -62,10 +62,12 @@ def configure_engine(engine: sa.Engine) -> None:
     def _on_connect(dbapi_conn, _record):
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves, below
         cur = dbapi_conn.cursor()
+        # The busy timeout first: even the journal-mode pragma may have to wait for a
+        # writer, and without it a new connection fails at once with "database is locked".
+        cur.execute("PRAGMA busy_timeout=10000")
         if engine.url.database not in (None, "", ":memory:"):
             cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=10000")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
 

@@ -42,46 +42,66 @@ def resolve(func: str):
 
 def run_job(app, job_id: str, scheduled_at: datetime | None = None) -> str:
     """Run one firing of a job if its module is enabled and nobody claimed it yet.
-    Returns 'done', 'failed', 'skipped' (module disabled) or 'claimed' (ran elsewhere)."""
+    Returns 'done', 'failed', 'skipped' (module disabled) or 'claimed' (ran elsewhere).
+    Each step is its own short transaction begun as a writer (core.db.begin_writing)."""
     from core.modules import get_registry
 
     with app.app_context():
         registry = get_registry()
         registry.sync()
         module, job = declared_jobs(registry)[job_id]
+        db.session.rollback()  # end the read; each write below begins afresh
         if not registry.is_enabled(module):
             return "skipped"
-        db.session.commit()
-        scheduled_at = scheduled_at or utcnow()
-        for attempt in range(5):  # SQLite may answer "locked" under a burst of writers
-            begin_writing()
-            run = JobRun(job_id=job_id, scheduled_at=scheduled_at)
-            db.session.add(run)
-            try:
-                db.session.commit()
-                break
-            except sa.exc.IntegrityError:
-                db.session.rollback()
-                return "claimed"
-            except sa.exc.OperationalError:
-                db.session.rollback()
-                if attempt == 4:
-                    raise
-                time.sleep(0.2 * (attempt + 1))
+        run_id = _claim(job_id, scheduled_at or utcnow())
+        if run_id is None:
+            return "claimed"
         try:
             begin_writing()
             result = resolve(job["func"])()
             db.session.commit()
-            run.status, run.message = "done", None if result is None else str(result)[:2000]
+            status, message = "done", None if result is None else str(result)[:2000]
         except Exception as exc:
             db.session.rollback()
             log.exception("job %s failed", job_id)
-            run.status, run.message = "failed", f"{exc.__class__.__name__}: {exc}"[:2000]
-        run.finished_at = utcnow()
+            status, message = "failed", f"{exc.__class__.__name__}: {exc}"[:2000]
+        _retrying(lambda: db.session.execute(sa.update(JobRun).where(JobRun.id == run_id).values(
+            status=status, message=message, finished_at=utcnow())))
+        return status
+
+
+def _claim(job_id: str, scheduled_at: datetime) -> int | None:
+    """Insert the firing's row; None when another process inserted it first."""
+    ids = []
+
+    def insert():
+        run = JobRun(job_id=job_id, scheduled_at=scheduled_at)
+        db.session.add(run)
+        db.session.flush()
+        ids.append(run.id)  # read now: after the commit it would cost a read transaction
+
+    try:
+        _retrying(insert)
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        return None
+    return ids[-1]
+
+
+def _retrying(write, attempts: int = 5) -> None:
+    """Do `write` and commit in a writer transaction, retrying when SQLite answers
+    "database is locked" under a burst of writers."""
+    for attempt in range(attempts):
         begin_writing()
-        db.session.merge(run)
-        db.session.commit()
-        return run.status
+        try:
+            write()
+            db.session.commit()
+            return
+        except sa.exc.OperationalError:
+            db.session.rollback()
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
 
 
 def _firing_time(trigger) -> datetime:

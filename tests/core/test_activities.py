@@ -3,6 +3,7 @@ delivered to a local SMTP server, in the recipient's language."""
 from __future__ import annotations
 
 import threading
+import traceback
 from datetime import timedelta
 
 import pytest
@@ -167,7 +168,7 @@ def test_two_schedulers_send_a_reminder_once(db_url):
         try:
             results.append(run_job(a, "core.activity_reminders", firing))
         except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(repr(exc))
+            errors.append(traceback.format_exc() or repr(exc))
 
     threads = [threading.Thread(target=fire, args=(a,)) for a in (first, second)]
     for t in threads:
