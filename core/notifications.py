@@ -7,13 +7,14 @@ from contextlib import contextmanager
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_babel import force_locale
 from flask_login import current_user
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core import access
 from core.db import db, utcnow
+from core.security import redirect_back, safe_target
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 
@@ -75,9 +76,7 @@ def open_item(item_id):
         abort(404)
     item.read_at = item.read_at or utcnow()
     db.session.commit()
-    link = item.link or ""
-    return redirect(link if link.startswith("/") and not link.startswith("//")
-                    else url_for("inbox.index"))
+    return redirect(safe_target(item.link, url_for("inbox.index")))
 
 
 @bp.route("/read-all", methods=["POST"])
@@ -87,5 +86,4 @@ def read_all():
         Notification.user_id == current_user.id, Notification.read_at.is_(None)
     ).values(read_at=utcnow()))
     db.session.commit()
-    return redirect(request.referrer if (request.referrer or "").startswith(request.host_url)
-                    else url_for("inbox.index"))
+    return redirect_back(url_for("inbox.index"))

@@ -7,9 +7,7 @@ from flask import (
     abort,
     current_app,
     flash,
-    redirect,
     render_template,
-    request,
     send_file,
 )
 from flask_babel import gettext as _
@@ -20,6 +18,7 @@ from wtforms.validators import DataRequired, Length
 
 from core import access, timeline
 from core.db import db
+from core.security import redirect_back
 
 bp = Blueprint("timeline", __name__, url_prefix="/timeline")
 
@@ -44,10 +43,6 @@ def _model(name: str):
     return cls
 
 
-def _back():
-    target = request.referrer or "/"
-    return redirect(target if target.startswith(request.host_url) else "/")
-
 
 @bp.route("/<model>/<int:record_id>/note", methods=["POST"])
 @access.on_record("r")
@@ -60,7 +55,7 @@ def add_note(model, record_id):
         flash(_("Note added."), "success")
     else:
         flash(_("Write something before adding a note."), "danger")
-    return _back()
+    return redirect_back()
 
 
 @bp.route("/<model>/<int:record_id>/attachment", methods=["POST"])
@@ -72,17 +67,17 @@ def add_attachment(model, record_id):
     upload = form.file.data
     if not form.validate_on_submit() or not getattr(upload, "filename", ""):
         flash(_("Choose a file to attach."), "danger")
-        return _back()
+        return redirect_back()
     upload.stream.seek(0, 2)
     size = upload.stream.tell()
     upload.stream.seek(0)
     if size > limit:
         flash(_("The file is larger than %(size)s MB.", size=limit // (1024 * 1024)), "danger")
-        return _back()
+        return redirect_back()
     timeline.add_attachment(record, upload)
     db.session.commit()
     flash(_("File attached."), "success")
-    return _back()
+    return redirect_back()
 
 
 @bp.route("/attachment/<int:entry_id>")

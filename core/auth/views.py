@@ -1,8 +1,6 @@
 """Signing in and out, and each user's own profile: preferences, password, API tokens."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -19,18 +17,12 @@ from flask_login import current_user, login_user, logout_user
 
 from core import access
 from core.db import db, utcnow
+from core.security import safe_target
 
 from .forms import ChangePasswordForm, LoginForm, PreferencesForm, TokenForm
 from .models import ApiToken, User
 
 bp = Blueprint("auth", __name__)
-
-
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") \
-            and not urlsplit(target).netloc:
-        return target
-    return url_for("home.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -55,7 +47,7 @@ def login():
             limits["account"].reset(account)
             session.clear()  # a fresh session on sign-in: no fixation
             login_user(user, remember=form.remember.data)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_target(request.args.get("next"), url_for("home.index")))
         limits["account"].hit(account)
         flash(_("Wrong login or password."), "danger")
         status = 401

@@ -33,6 +33,7 @@ from werkzeug.datastructures import MultiDict
 
 from core import access
 from core.db import db
+from core.security import safe_target
 
 from . import forms as model_forms
 
@@ -316,7 +317,7 @@ class ModelViews:
         back = request.form.get("next") or self.url("list")
         if not ids or action not in ("delete",):
             flash(_("Choose records and an action."), "warning")
-            return redirect(_local(back))
+            return redirect(safe_target(back, self.url("list")))
         access.require(self.model_name, "d")
         records = db.session.execute(
             access.select_for(self.model, "d").where(self.model.id.in_(ids))).scalars().all()
@@ -328,9 +329,9 @@ class ModelViews:
             db.session.rollback()
             flash(_("Some of these records are still used elsewhere; nothing was deleted."),
                   "danger")
-            return redirect(_local(back))
+            return redirect(safe_target(back, self.url("list")))
         flash(_("%(n)s records deleted.", n=len(records)), "success")
-        return redirect(_local(back))
+        return redirect(safe_target(back, self.url("list")))
 
     # -- the form ----------------------------------------------------------------------
     def form_view(self, record_id=None):
@@ -624,10 +625,6 @@ def _is_uuid(text: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _local(target: str) -> str:
-    return target if target.startswith("/") and not target.startswith("//") else "/"
 
 
 def _coerce(model, name, value):

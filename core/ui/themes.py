@@ -22,8 +22,6 @@ from flask import (
     Blueprint,
     abort,
     current_app,
-    redirect,
-    request,
     send_from_directory,
     url_for,
 )
@@ -35,6 +33,7 @@ from core import access
 from core.config import PROJECT_ROOT
 from core.db import db
 from core.modules.manifest import ManifestError, load_toml
+from core.security import redirect_back
 from core.settings import get_setting
 
 log = logging.getLogger(__name__)
@@ -168,8 +167,7 @@ def choose(name: str):
         abort(404)
     current_user.theme = name
     db.session.commit()
-    target = request.referrer or url_for("home.index")
-    return redirect(target if target.startswith(request.host_url) else url_for("home.index"))
+    return redirect_back(url_for("home.index"))
 
 
 # -- start-up ------------------------------------------------------------------------------

@@ -1,12 +1,13 @@
 """The home page (dashboard of the enabled modules' widgets) and the language switcher."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, render_template, session, url_for
 from flask_login import current_user
 
 from core import access
 from core.db import db
 from core.modules import get_registry
+from core.security import redirect_back
 
 bp = Blueprint("home", __name__)
 
@@ -26,5 +27,4 @@ def set_language(code: str):
         if current_user.is_authenticated:
             current_user.lang = code
             db.session.commit()
-    target = request.referrer or url_for("home.index")
-    return redirect(target if target.startswith(request.host_url) else url_for("home.index"))
+    return redirect_back(url_for("home.index"))

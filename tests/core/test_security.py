@@ -123,3 +123,14 @@ def test_the_window_slides(monkeypatch):
     assert limiter.blocked("k")
     clock[0] += 2  # the first hit is now older than the window
     assert not limiter.blocked("k")
+
+
+def test_redirect_targets_stay_on_this_site(app):
+    from core.security import safe_target
+
+    with app.test_request_context(base_url="http://erp.example"):
+        for ours in ("/contacts/partners?q=a", "http://erp.example/apps/"):
+            assert safe_target(ours, "/") == ours
+        for theirs in ("//evil.example/x", "/\\evil.example", "https://evil.example/",
+                       "http://erp.example.evil.example/", "", None):
+            assert safe_target(theirs, "/fallback") == "/fallback"
