@@ -59,20 +59,26 @@ def make_app(db_url: str, **config):
     return create_app(settings)
 
 
-def init_db(app) -> None:
-    """What `init` does to a new database: core's tables and an administrator."""
+def add_user(login: str, groups=(), manager=None):
+    """A user (password = login) in core.user and `groups`, flushed; inside an app context."""
     from core.auth.models import User
+
+    user = User(login=login, name=login.title(), manager_id=manager)
+    user.set_password(login)
+    user.set_groups(set(groups) | {"core.user"})
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def init_db(app) -> None:
+    """What `init` does to a new database: core's tables, an administrator and a clerk."""
     from core.modules import get_registry, lifecycle
 
     with app.app_context():
         lifecycle.install_core(get_registry())
-        admin = User(login="admin", name="Admin")
-        admin.set_password("admin")
-        admin.set_groups({"core.admin", "core.user"})
-        clerk = User(login="clerk", name="Clerk")
-        clerk.set_password("clerk")
-        clerk.set_groups({"core.user"})
-        db.session.add_all([admin, clerk])
+        add_user("admin", {"core.admin"})
+        add_user("clerk")
         db.session.commit()
 
 

@@ -11,6 +11,8 @@ from core.auth.models import ApiToken, User
 from core.db import db
 from core.modules import get_registry, lifecycle
 
+from ..conftest import add_user
+
 
 class Api:
     """A client speaking JSON with a bearer token."""
@@ -30,11 +32,7 @@ def token_for(app, login_name, groups=None):
     with app.app_context():
         user = db.session.execute(sa.select(User).where(User.login == login_name)).scalar()
         if user is None:
-            user = User(login=login_name, name=login_name.title())
-            user.set_password(login_name)
-            user.set_groups(set(groups or ()) | {"core.user"})
-            db.session.add(user)
-            db.session.flush()
+            user = add_user(login_name, groups or ())
         _record, token = ApiToken.issue(user, "test")
         db.session.commit()
         return token

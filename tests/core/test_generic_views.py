@@ -12,7 +12,7 @@ from core.auth.models import User
 from core.db import db
 from core.modules import get_registry, lifecycle
 
-from ..conftest import login
+from ..conftest import add_user, login
 
 SHELF = "/fx/books/shelf"
 
@@ -202,10 +202,7 @@ def test_import_cannot_create_records_outside_the_importers_rules(app, books):
     from tests.fixture_modules.fx_library.models import Book
 
     with app.app_context():
-        ann = User(login="ann", name="Ann")
-        ann.set_password("ann")
-        ann.set_groups({"core.user", "fx_library.user"})
-        db.session.add(ann)
+        add_user("ann", {"fx_library.user"})
         db.session.commit()
         admin_id = db.session.execute(sa.select(User.id).where(User.login == "admin")).scalar()
         before = db.session.execute(sa.select(sa.func.count(Book.id))).scalar()

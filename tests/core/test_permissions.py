@@ -10,19 +10,10 @@ from core.auth.models import Team, User
 from core.db import db
 from core.modules import get_registry, lifecycle
 
-from ..conftest import login
+from ..conftest import add_user, login
 
 # Values for URL arguments, by name, so every route can be called.
 ARGUMENTS = {"model": "fx.book", "name": "fx_library", "action": "upgrade", "code": "en"}
-
-
-def add_user(login_name, groups, manager=None):
-    user = User(login=login_name, name=login_name.title(), manager_id=manager)
-    user.set_password(login_name)
-    user.set_groups(set(groups) | {"core.user"})
-    db.session.add(user)
-    db.session.flush()
-    return user
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from core.db import db
 from core.modules import get_registry, lifecycle
 from core.timeline import TimelineEntry
 
-from ..conftest import login
+from ..conftest import add_user, login
 
 
 @pytest.fixture
@@ -20,13 +20,7 @@ def books(app):
 
     with app.app_context():
         lifecycle.enable(get_registry(), ["fx_library"])
-        from core.auth.models import User
-
-        user = User(login="ann", name="Ann")
-        user.set_password("ann")
-        user.set_groups({"core.user", "fx_library.user"})
-        db.session.add(user)
-        db.session.flush()
+        user = add_user("ann", {"fx_library.user"})
         book = Book(title="Mine", owner_id=user.id)
         db.session.add(book)
         db.session.commit()
@@ -97,12 +91,7 @@ def test_notes_and_attachments(app, books, tmp_path):
     assert download.status_code == 200 and download.data == b"hello"
     # a user who may not read the book may not read its files or write on its timeline
     with app.app_context():
-        from core.auth.models import User
-
-        ben = User(login="ben", name="Ben")
-        ben.set_password("ben")
-        ben.set_groups({"core.user", "fx_library.user"})
-        db.session.add(ben)
+        add_user("ben", {"fx_library.user"})
         db.session.commit()
     ben = login(app.test_client(), "ben")
     assert ben.get(f"/timeline/attachment/{files[0].id}").status_code == 404
