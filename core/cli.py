@@ -270,8 +270,11 @@ def scheduler_group():
 
 @scheduler_group.command("run")
 @click.option("--job", "job_id", help="Run this one job now and exit.")
+@click.option("--at", "firing", type=click.DateTime(["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]),
+              help="With --job: the firing (UTC) to claim, e.g. to redo a missed one; a "
+                   "firing already claimed is not run again.")
 @with_appcontext
-def scheduler_run(job_id):
+def scheduler_run(job_id, firing):
     """Run the scheduler in the foreground (one such process per deployment)."""
     from core import scheduler
 
@@ -281,7 +284,7 @@ def scheduler_run(job_id):
 
         if job_id not in scheduler.declared_jobs(registry_of()):
             _fail(f"unknown job: {job_id}")
-        click.echo(f"{job_id}: {scheduler.run_job(app, job_id)}")
+        click.echo(f"{job_id}: {scheduler.run_job(app, job_id, firing)}")
         return
     click.echo("scheduler running; Ctrl+C stops it")
     scheduler.build(app, blocking=True).start()

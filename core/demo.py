@@ -37,16 +37,24 @@ DEMO_COMPANIES = [
 ]
 
 
+DEMO_TAGS = [("VIP", "warning"), ("Hội chợ 2026", "info"), ("长期客户", "success")]
+DEMO_TAGGED = {"Công ty TNHH Hoa Sen": ("VIP", "Hội chợ 2026"), "上海明珠贸易有限公司": ("长期客户",),
+               "Blue River Trading Ltd": ("VIP",)}
+
+
 def _load_partners() -> int:
-    from core.partners.models import Partner
+    from core.partners.models import Partner, PartnerTag
 
     admin_id = db.session.execute(sa.select(User.id).where(User.login == "admin")).scalar()
+    tags = {name: PartnerTag(name=name, color=color) for name, color in DEMO_TAGS}
+    db.session.add_all(tags.values())
     count = 0
     for (name, city, country, kind, industry, source, email, phone,
          people) in DEMO_COMPANIES:
         company = Partner(name=name, is_company=True, city=city, country=country, kind=kind,
                           industry=industry, source=source, email=email, phone=phone,
-                          salesperson_id=admin_id)
+                          salesperson_id=admin_id,
+                          tags=[tags[t] for t in DEMO_TAGGED.get(name, ())])
         db.session.add(company)
         db.session.flush()
         for person, person_email in people:

@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from core import access
 from core.db import db, utcnow
-from core.ui.generic import Board, Calendar, Column, ModelViews, Report
+from core.ui.generic import Board, Calendar, Column, ModelViews, Report, team_filter
 
 from .models import Activity
 
@@ -24,10 +24,11 @@ activities = ModelViews(
              Column("assignee_id", related="name"), "due_at", "state"],
     fields=["subject", "kind", "state", "partner_id", "assignee_id", "due_at",
             "duration_minutes", "remind_minutes", "outcome"],
-    search=("subject", "outcome"), filters=("kind", "state", "assignee_id"),
+    search=("subject", "outcome"),
+    filters=("kind", "state", "assignee_id", team_filter(Activity.assignee_id)),
     group_by=("kind", "state", "assignee_id"), order="-due_at", record_title="subject",
     board=Board("state", title="subject", details=("kind", "due_at")),
-    calendar=Calendar("due_at", title="subject"),
+    calendar=Calendar("due_at", title="subject", who="assignee_id"),
     report=Report(groups=("kind", "state", "assignee_id")),
     defaults=lambda: {"assignee_id": current_user.id, "due_at": _next_hour()},
 )

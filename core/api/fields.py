@@ -19,7 +19,7 @@ class Invalid(ValueError):
 @dataclass
 class Field:
     name: str
-    type: str  # string integer boolean decimal number date datetime
+    type: str  # string integer boolean decimal number date datetime ids (a list of ids)
     column: sa.orm.InstrumentedAttribute | None = None
     readable: bool = True
     writable: bool = False
@@ -111,6 +111,11 @@ class Field:
 
     _parse_number = _parse_decimal
 
+    def _parse_ids(self, value):
+        if not isinstance(value, list) or len(value) > 1000:
+            raise Invalid(_l("Expected a list of ids."))
+        return sorted({self._parse_integer(v) for v in value})
+
     def _parse_date(self, value):
         try:
             return date.fromisoformat(value) if isinstance(value, str) else _raise()
@@ -130,7 +135,8 @@ class Field:
                  "decimal": {"type": "string", "format": "decimal", "example": "59.97"},
                  "number": {"type": "string", "format": "decimal"},
                  "date": {"type": "string", "format": "date"},
-                 "datetime": {"type": "string", "format": "date-time"}}
+                 "datetime": {"type": "string", "format": "date-time"},
+                 "ids": {"type": "array", "items": {"type": "integer"}}}
         schema = dict(types[self.type])
         if self.nullable:
             schema["nullable"] = True

@@ -167,8 +167,9 @@ class Resource:
         if f.references is None or value is None:
             return
         table = db.metadata.tables.get(f.references)
-        if table is None or db.session.execute(
-                sa.select(table.c.id).where(table.c.id == value)).first() is None:
+        ids = value if isinstance(value, list) else [value]
+        if table is None or ids and db.session.execute(sa.select(sa.func.count()).where(
+                table.c.id.in_(ids))).scalar() != len(ids):
             raise Invalid(_l("No such record."))
 
 

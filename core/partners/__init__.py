@@ -15,15 +15,45 @@ def register(module) -> None:
         Partner,
         read=["name", "is_company", "parent_id", "kind", "email", "phone", "mobile", "website",
               "street", "city", "zip", "country", "tax_id", "industry", "source",
-              "salesperson_id", "lang", "notes", "active", "marketing_consent", "opt_out",
-              "created_at", "updated_at"],
+              "salesperson_id", "grade", "lang", "notes", "active", "marketing_consent",
+              "opt_out", "created_at", "updated_at"],
         write=["name", "is_company", "parent_id", "kind", "email", "phone", "mobile", "website",
                "street", "city", "zip", "country", "tax_id", "industry", "source",
                "salesperson_id", "lang", "notes", "active", "marketing_consent", "opt_out"],
         filter=["name", "is_company", "parent_id", "kind", "email", "salesperson_id", "active",
-                "country", "city", "marketing_consent", "opt_out"],
-        extra=[Field("display_name", "string", load=display_names)],
+                "country", "city", "grade", "marketing_consent", "opt_out"],
+        extra=[Field("display_name", "string", load=display_names),
+               Field("tag_ids", "ids", writable=True, load=tag_ids, store=store_tags,
+                     references="partner_tag", description="ids of the partner's tags")],
     )
+
+
+def tag_ids(partners) -> dict[int, list[int]]:
+    """Each partner's tag ids, in one query for the whole page."""
+    import sqlalchemy as sa
+
+    from core.db import db
+
+    from .models import PartnerTagLink as Link
+
+    ids: dict[int, list[int]] = {p.id: [] for p in partners}
+    for partner_id, tag_id in db.session.execute(sa.select(Link.partner_id, Link.tag_id)
+                                                 .where(Link.partner_id.in_(list(ids)))
+                                                 .order_by(Link.tag_id)):
+        ids[partner_id].append(tag_id)
+    return ids
+
+
+def store_tags(partner, ids: list[int]) -> None:
+    """Ids checked by the resource (they exist) -> the partner's tags."""
+    import sqlalchemy as sa
+
+    from core.db import db
+
+    from .models import PartnerTag
+
+    partner.tags = db.session.execute(
+        sa.select(PartnerTag).where(PartnerTag.id.in_(ids))).scalars().all()
 
 
 def display_names(partners) -> dict[int, str]:

@@ -64,6 +64,10 @@ def merge(source: Partner, target: Partner, registry) -> dict[str, int]:
     `partner.merging`, note it on both timelines and archive the source. Returns rows
     moved per table."""
     registry.send("partner.merging", source, target=target)
+    # tags are a set: the generic move below would collide where both carry the same tag
+    target.tags = sorted(set(target.tags) | set(source.tags), key=lambda t: t.name)
+    source.tags = []
+    db.session.flush()
     moved: dict[str, int] = {}
     existing = set(sa.inspect(db.session.connection()).get_table_names())
     for table in db.metadata.sorted_tables:

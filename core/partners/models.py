@@ -5,8 +5,12 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import Model
+from core.db import Model, db
 
+COLORS = {"secondary": _l("Grey"), "primary": _l("Blue"), "success": _l("Green"),
+          "warning": _l("Yellow"), "danger": _l("Red"), "info": _l("Cyan")}
+
+GRADES = {"A": "A", "B": "B", "C": "C"}
 KINDS = {"customer": _l("Customer"), "prospect": _l("Prospect"), "supplier": _l("Supplier"),
          "partner": _l("Partner")}
 
@@ -41,6 +45,8 @@ class Partner(Model):
     salesperson_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("core_user.id", ondelete="SET NULL"), index=True,
         info={"label": _l("Salesperson")})
+    grade: Mapped[str | None] = mapped_column(
+        sa.String(1), index=True, info={"label": _l("Grade"), "choices": GRADES})
     lang: Mapped[str | None] = mapped_column(sa.String(16), info={"label": _l("Language")})
     notes: Mapped[str | None] = mapped_column(sa.Text, info={"label": _l("Notes")})
     active: Mapped[bool] = mapped_column(default=True, index=True,
@@ -51,6 +57,32 @@ class Partner(Model):
                                           info={"label": _l("Do not contact")})
 
     parent: Mapped[Partner | None] = relationship(remote_side="Partner.id", lazy="raise")
+    tags: Mapped[list[PartnerTag]] = relationship(
+        secondary="partner_tag_link", order_by="PartnerTag.name", info={"label": _l("Tags")})
 
     def __str__(self) -> str:
         return self.name
+
+
+class PartnerTag(Model):
+    """A free label on partners ("VIP", "Trade fair 2026"), for filtering and campaigns."""
+    __model__ = "partner.tag"
+
+    name: Mapped[str] = mapped_column(sa.String(64), unique=True, info={"label": _l("Name")})
+    color: Mapped[str] = mapped_column(sa.String(16), default="secondary",
+                                       info={"label": _l("Colour"), "choices": COLORS})
+    active: Mapped[bool] = mapped_column(default=True, info={"label": _l("Active")})
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PartnerTagLink(db.Model):
+    """Which partner carries which tag. Mapped (not a bare Table) so that the module
+    registry knows whose table it is, like every other table."""
+    __tablename__ = "partner_tag_link"
+
+    partner_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("partner.id", ondelete="CASCADE"), primary_key=True)
+    tag_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("partner_tag.id", ondelete="CASCADE"), primary_key=True, index=True)

@@ -11,10 +11,11 @@ from markupsafe import Markup
 from core import access
 from core.db import db
 from core.modules import get_registry
-from core.ui.generic import Column, ModelViews, Report
+from core.ui.forms import choices_of
+from core.ui.generic import Column, Filter, ModelViews, Report
 
 from .duplicates import likely_duplicates, merge
-from .models import Partner
+from .models import Partner, PartnerTag
 from .privacy import anonymise, export_person
 
 bp = Blueprint("partners", __name__, url_prefix="/contacts")
@@ -37,15 +38,26 @@ partners = ModelViews(
              "city", "kind", Column("salesperson_id", related="name")],
     fields=["name", "is_company", "parent_id", "kind", "email", "phone", "mobile", "website",
             "street", "city", "zip", "country", "tax_id", "industry", "source",
-            "salesperson_id", "lang", "marketing_consent", "opt_out", "active", "notes"],
+            "salesperson_id", "grade", "tags", "lang", "marketing_consent", "opt_out", "active",
+            "notes"],
     search=("name", "email", "phone", "city"),
-    filters=("kind", "is_company", "active"),
-    group_by=("kind", "city", "country", "is_company"),
+    filters=("kind", "grade", Filter("tag", _l("Tag"), lambda: dict(choices_of(PartnerTag)),
+                                     lambda value: Partner.tags.any(PartnerTag.id == _id(value))),
+             "is_company", "active"),
+    group_by=("kind", "grade", "city", "country", "is_company"),
     order="name",
-    report=Report(groups=("kind", "city", "country", "industry", "source")),
+    report=Report(groups=("kind", "grade", "city", "country", "industry", "source")),
     warn=warn_duplicates,
 )
 partners.register(bp)
+
+tags = ModelViews(PartnerTag, "tags", _l("Tags"), columns=["name", "color", "active"],
+                  fields=["name", "color", "active"], search=("name",), order="name")
+tags.register(bp)
+
+
+def _id(value) -> int:
+    return int(value) if str(value).isdigit() and len(str(value)) < 18 else -1
 
 
 def side_panel(partner) -> Markup:

@@ -14,6 +14,7 @@ from wtforms import (
     DecimalField,
     IntegerField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -28,8 +29,16 @@ def column_of(model, name: str):
     return getattr(model, name).property.columns[0]
 
 
+def relation_of(model, name: str):
+    """The many-to-many relationship called `name` (e.g. a partner's tags), or None."""
+    prop = getattr(model, name).property
+    return prop if isinstance(prop, sa.orm.RelationshipProperty) else None
+
+
 def label_of(model, name: str) -> str:
-    return column_of(model, name).info.get("label") or name.replace("_", " ").capitalize()
+    relation = relation_of(model, name)
+    info = relation.info if relation is not None else column_of(model, name).info
+    return info.get("label") or name.replace("_", " ").capitalize()
 
 
 def _optional_int(value):
@@ -40,14 +49,19 @@ def _optional_int(value):
 
 def reference_choices(column) -> list[tuple]:
     """(id, name) of the records a foreign key may point to, readable ones only."""
-    from core import access
     from core.modules import get_registry
 
     fk = next(iter(column.foreign_keys))
     target = next((cls for cls in get_registry().models.values()
                    if getattr(cls, "__tablename__", None) == fk.column.table.name), None)
-    if target is None:
-        return []
+    return [] if target is None else choices_of(target)
+
+
+def choices_of(target) -> list[tuple]:
+    """(id, name) of a model's active records the user may read."""
+    from core import access
+    from core.modules import get_registry
+
     label = getattr(target, "name", target.id)
     if getattr(target, "__model__", None) and target.__model__ in get_registry().access_table():
         query = access.select_for(target, "r", target.id, label)
@@ -59,7 +73,16 @@ def reference_choices(column) -> list[tuple]:
     return [(row[0], str(row[1])) for row in rows]
 
 
+class ManyField(SelectMultipleField):
+    """Several records of another model (a many-to-many): the form holds their ids."""
+
+    def process_data(self, value):
+        self.data = [getattr(v, "id", v) for v in value or []]
+
+
 def field_for(model, name: str):
+    if relation_of(model, name) is not None:
+        return ManyField(label_of(model, name), coerce=int)
     column = column_of(model, name)
     info, label = column.info, label_of(model, name)
     required = not column.nullable and column.default is None and column.server_default is None
@@ -102,6 +125,9 @@ def model_form(model, fields: list[str]) -> type[FlaskForm]:
 def prepare(form: FlaskForm, model) -> FlaskForm:
     """Fill the choices of reference fields (per request: they depend on the user)."""
     for name, field in form._fields.items():
+        if isinstance(field, ManyField):
+            field.choices = choices_of(relation_of(model, name).mapper.class_)
+            continue
         is_reference = isinstance(field, SelectField) and field.coerce is _optional_int
         if hasattr(model, name) and is_reference:
             column = column_of(model, name)
@@ -114,6 +140,10 @@ def save(form: FlaskForm, record) -> None:
         if name == "csrf_token" or not hasattr(type(record), name):
             continue
         value = field.data
-        if isinstance(value, str):
+        if isinstance(field, ManyField):  # ids -> records (choices held readable ones only)
+            target = relation_of(type(record), name).mapper.class_
+            value = db.session.execute(sa.select(target).where(
+                target.id.in_(value or []))).scalars().all()
+        elif isinstance(value, str):
             value = value.strip() or (None if column_of(type(record), name).nullable else "")
         setattr(record, name, value)

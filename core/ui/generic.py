@@ -27,6 +27,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
@@ -64,6 +65,17 @@ class Board:
 class Calendar:
     date: str
     title: str = "name"
+    who: str | None = None  # a reference shown on each item (a team's calendar: whose it is)
+
+
+@dataclass
+class Filter:
+    """A filter that is not one column's value: `where(value)` gives the condition and
+    `choices()` the values offered (e.g. a tag of a many-to-many, or a team)."""
+    name: str
+    label: object
+    choices: object  # () -> {value: label}
+    where: object  # (value: str) -> SQL condition
 
 
 @dataclass
@@ -71,6 +83,21 @@ class Report:
     groups: tuple[str, ...]  # fields to group by (rows and columns of the pivot)
     measures: tuple[str, ...] = ()  # numeric fields to sum; "count" is always offered
     chart: str = "bar"
+
+
+def team_filter(user_column) -> Filter:
+    """Records whose user (`user_column`) is a member of the chosen team: a team's calendar,
+    pipeline or queue."""
+    from core.auth.models import Team, TeamMember
+
+    def choices():
+        return dict(db.session.execute(sa.select(Team.id, Team.name).order_by(Team.name)).all())
+
+    def where(value):
+        return user_column.in_(sa.select(TeamMember.user_id).where(
+            TeamMember.team_id == _int(value, -1)))
+
+    return Filter("team", _l("Team"), choices, where)
 
 
 @dataclass
@@ -82,7 +109,7 @@ class ModelViews:
     fields: list[str] = field(default_factory=list)  # the form's fields
     form_class: type | None = None
     search: tuple[str, ...] = ()
-    filters: tuple[str, ...] = ()
+    filters: tuple = ()  # column names or Filter objects
     group_by: tuple[str, ...] = ()
     order: str = "id"
     board: Board | None = None
@@ -99,6 +126,8 @@ class ModelViews:
         self.columns = [c if isinstance(c, Column) else Column(c) for c in self.columns]
         self.columns[0].link = self.columns[0].link or not any(c.link for c in self.columns)
         self.model_name = self.model.__model__
+        self.custom_filters = {f.name: f for f in self.filters if isinstance(f, Filter)}
+        self.filters = tuple(f.name if isinstance(f, Filter) else f for f in self.filters)
         if self.form_class is None:
             self.form_class = model_forms.model_form(self.model, self.fields)
 
@@ -147,6 +176,8 @@ class ModelViews:
 
     # -- labels and values -------------------------------------------------------------
     def label(self, name: str) -> str:
+        if name in self.custom_filters:
+            return str(self.custom_filters[name].label)
         for c in self.columns:
             if c.name == name and c.label:
                 return str(c.label)
@@ -162,6 +193,8 @@ class ModelViews:
         return cache[key]
 
     def _choices(self, name: str) -> dict | None:
+        if name in self.custom_filters:
+            return {str(k): str(v) for k, v in self.custom_filters[name].choices().items()}
         column = model_forms.column_of(self.model, name)
         if column.info.get("choices"):
             return {k: str(v) for k, v in column.info["choices"].items()}
@@ -193,6 +226,9 @@ class ModelViews:
         for name in self.filters:
             value = request.args.get(f"f.{name}")
             if value in (None, ""):
+                continue
+            if name in self.custom_filters:
+                query = query.where(self.custom_filters[name].where(value))
                 continue
             column = getattr(self.model, name)
             if isinstance(model_forms.column_of(self.model, name).type, sa.Boolean):
@@ -679,4 +715,4 @@ def _keyset(query, sort_col, id_col, descending: bool, cursor: str | None, direc
     return query.order_by(sort_col.asc(), id_col.asc())
 
 
-__all__ = ["Board", "Calendar", "Column", "ModelViews", "Report"]
+__all__ = ["Board", "Calendar", "Column", "Filter", "ModelViews", "Report", "team_filter"]

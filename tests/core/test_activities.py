@@ -2,9 +2,13 @@
 delivered to a local SMTP server, in the recipient's language."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import traceback
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -16,7 +20,7 @@ from core.mail import OutboxMail
 from core.notifications import Notification
 from core.scheduler import run_job
 
-from ..conftest import login, make_app
+from ..conftest import FIXTURE_PACKAGES, login, make_app
 
 
 def user_id(app, login_name):
@@ -184,6 +188,33 @@ def test_two_schedulers_send_a_reminder_once(db_url):
             db.engine.dispose()
 
 
+def test_two_scheduler_processes_send_a_reminder_once(db_url, tmp_path):
+    """The same, as two real OS processes (`scheduler run --job --at`) started together."""
+    from ..conftest import init_db
+
+    app = make_app(db_url)
+    init_db(app)
+    plan(app, subject="Race", assignee_id=user_id(app, "clerk"),
+         due_at=utcnow() + timedelta(minutes=5))
+    with app.app_context():
+        db.engine.dispose()
+    firing = utcnow().strftime("%Y-%m-%dT%H:%M")
+    env = dict(os.environ, ERP_DATABASE_URL=db_url, ERP_SECRET_KEY="test",
+               ERP_MODULE_PACKAGES=",".join(FIXTURE_PACKAGES))
+    command = [sys.executable, "-m", "flask", "--app", "wsgi", "scheduler", "run",
+               "--job", "core.activity_reminders", "--at", firing]
+    root = Path(__file__).resolve().parents[2]
+    processes = [subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [p.communicate(timeout=120) for p in processes]
+    assert [p.returncode for p in processes] == [0, 0], outputs
+    said = sorted(out.strip().rsplit(" ", 1)[-1] for out, _err in outputs)
+    assert said == ["claimed", "done"], outputs
+    with app.app_context():
+        assert db.session.execute(sa.select(sa.func.count(Notification.id))).scalar() == 1
+        db.engine.dispose()
+
+
 @pytest.mark.parametrize("state, status", [("planned", 200), ("done", 409)])
 def test_api_activity_done_action(app, state, status):
     from .test_api import Api, token_for
@@ -195,3 +226,28 @@ def test_api_activity_done_action(app, state, status):
     if status == 200:
         assert response.get_json()["state"] == "done"
         assert response.get_json()["outcome"] == "Interested"
+
+
+def test_a_teams_calendar_shows_its_members_appointments(app, admin_client):
+    from core.auth.models import Team
+
+    from ..conftest import add_user
+
+    with app.app_context():
+        team = Team(name="Hanoi sales")
+        team.members = [db.session.get(User, user_id(app, "clerk"))]
+        other = add_user("outsider")
+        db.session.add(team)
+        db.session.commit()
+        team_id, other_id = team.id, other.id
+    when = utcnow().replace(hour=9, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    plan(app, subject="Visit Minh Long", assignee_id=user_id(app, "clerk"), due_at=when)
+    plan(app, subject="Someone else's call", assignee_id=other_id, due_at=when)
+    day = when.date().isoformat()
+    page = admin_client.get(f"/activities/activities/calendar?mode=week&day={day}"
+                            f"&f.team={team_id}").text
+    assert "Visit Minh Long" in page and "Someone else" not in page
+    assert "· Clerk" in page  # whose appointment it is
+    assert "Hanoi sales" in page  # the team filter is offered
+    everyone = admin_client.get(f"/activities/activities/calendar?mode=week&day={day}").text
+    assert "Visit Minh Long" in everyone and "Someone else" in everyone

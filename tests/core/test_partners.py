@@ -82,3 +82,41 @@ def test_merging_into_itself_or_nothing_is_refused(app, admin_client):
                              data={"target": one}).status_code == 404
     assert admin_client.post(f"/contacts/partners/{one}/merge",
                              data={"target": "abc"}).status_code == 404
+
+
+def test_tags_and_grade_in_the_form_filters_merge_and_api(app, admin_client):
+    from core.partners.models import PartnerTag
+
+    from .test_api import Api, token_for
+
+    with app.app_context():
+        vip, fair = PartnerTag(name="VIP"), PartnerTag(name="Trade fair")
+        db.session.add_all([vip, fair])
+        db.session.commit()
+        vip_id, fair_id = vip.id, fair.id
+    saved = admin_client.post("/contacts/partners/new", data={
+        "name": "Minh Long", "kind": "customer", "active": "y", "grade": "A",
+        "tags": [str(vip_id), str(fair_id)]})
+    assert saved.status_code == 302
+    other = add(app, name="Blue River", grade="C")
+    listed = admin_client.get(f"/contacts/partners?f.tag={vip_id}").text
+    assert "Minh Long" in listed and "Blue River" not in listed
+    assert "Minh Long" not in admin_client.get("/contacts/partners?f.grade=C").text
+    assert admin_client.get("/contacts/partners?f.tag=abc").status_code == 200
+    bad = admin_client.post("/contacts/partners/new", data={
+        "name": "X", "kind": "customer", "tags": ["999999"]})
+    assert bad.status_code == 422  # a tag that is not offered
+    api = Api(app.test_client(), token_for(app, "admin"))
+    changed = api("PATCH", f"partner/{other}", {"tag_ids": [fair_id]})
+    assert changed.status_code == 200 and changed.json["tag_ids"] == [fair_id]
+    assert api("PATCH", f"partner/{other}", {"tag_ids": [fair_id, 10**6]}).status_code == 422
+    assert api("PATCH", f"partner/{other}", {"tag_ids": "VIP"}).status_code == 422
+    found = api("GET", "partner?grade=A").json["items"]
+    assert [p["name"] for p in found] == ["Minh Long"] and found[0]["tag_ids"] == sorted(
+        [vip_id, fair_id])
+    keep = found[0]["id"]
+    done = admin_client.post(f"/contacts/partners/{other}/merge", data={"target": keep})
+    assert done.status_code == 302  # both carry "Trade fair": the merge keeps one link
+    with app.app_context():
+        assert [t.name for t in db.session.get(Partner, keep).tags] == ["Trade fair", "VIP"]
+        assert db.session.get(Partner, other).tags == []
