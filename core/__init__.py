@@ -33,6 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
         scheduler,
         scheduler_views,
         security,
+        sequences,  # noqa: F401  (its counter table)
         settings_views,
         timeline_views,
     )

@@ -38,8 +38,8 @@ DEMO_COMPANIES = [
 
 
 DEMO_TAGS = [("VIP", "warning"), ("Hội chợ 2026", "info"), ("长期客户", "success")]
-DEMO_TAGGED = {"Công ty TNHH Hoa Sen": ("VIP", "Hội chợ 2026"), "上海明珠贸易有限公司": ("长期客户",),
-               "Blue River Trading Ltd": ("VIP",)}
+DEMO_TAGGED = {"Công ty TNHH Hoa Sen": ("VIP", "Hội chợ 2026"),
+               "上海明珠贸易有限公司": ("长期客户",), "Blue River Trading Ltd": ("VIP",)}
 
 
 def _load_partners() -> int:

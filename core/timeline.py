@@ -60,9 +60,12 @@ def tracked_columns(obj) -> list[str]:
 
 
 def acting_user_id() -> int | None:
-    if has_request_context() and getattr(current_user, "is_authenticated", False):
-        return current_user.id
-    return None
+    """The signed-in user's id, read from the identity map: after a commit the user object
+    is expired, and touching its attributes would reload it (two queries per write)."""
+    if not has_request_context():
+        return None
+    state = sa.inspect(current_user._get_current_object(), raiseerr=False)
+    return state.identity[0] if state is not None and state.identity else None
 
 
 def _entries_for_flush(session: Session) -> list[dict]:

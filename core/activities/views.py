@@ -24,6 +24,7 @@ activities = ModelViews(
              Column("assignee_id", related="name"), "due_at", "state"],
     fields=["subject", "kind", "state", "partner_id", "assignee_id", "due_at",
             "duration_minutes", "remind_minutes", "outcome"],
+    hidden=("res_model", "res_id"),
     search=("subject", "outcome"),
     filters=("kind", "state", "assignee_id", team_filter(Activity.assignee_id)),
     group_by=("kind", "state", "assignee_id"), order="-due_at", record_title="subject",

@@ -19,7 +19,9 @@ class Invalid(ValueError):
 @dataclass
 class Field:
     name: str
-    type: str  # string integer boolean decimal number date datetime ids (a list of ids)
+    # string integer boolean decimal number date datetime, ids (a list of ids), objects (a
+    # list of nested objects whose fields are `extra["items"]`, e.g. an order's lines)
+    type: str
     column: sa.orm.InstrumentedAttribute | None = None
     readable: bool = True
     writable: bool = False
@@ -31,8 +33,10 @@ class Field:
     references: str | None = None  # the model an id points to
     format: str | None = None  # email, ...
     description: str = ""
+    places: int = 2  # decimals kept of a decimal (a quantity keeps 3)
     load: Callable | None = None  # (records) -> {id: value}, for fields without a column
     store: Callable | None = None  # (record, value) -> None, for writable such fields
+    store_after_flush: bool = False  # store once the record has its id (extension tables)
     module: str = "core"  # who adds the field (extensions vanish with their module)
     extra: dict = field(default_factory=dict)
 
@@ -107,9 +111,33 @@ class Field:
             raise Invalid(_l("Expected a decimal number, e.g. \"59.97\".")) from None
         if not number.is_finite() or abs(number) >= Decimal(10) ** 14:
             raise Invalid(_l("The number is out of range."))
-        return number.quantize(Decimal("0.01"))
+        return number.quantize(Decimal(1).scaleb(-self.places))
 
     _parse_number = _parse_decimal
+
+    def _parse_objects(self, value):
+        items: dict[str, Field] = self.extra["items"]
+        if not isinstance(value, list) or len(value) > 1000:
+            raise Invalid(_l("Expected a list of objects."))
+        rows = []
+        for number, obj in enumerate(value, start=1):
+            if not isinstance(obj, dict):
+                raise Invalid(_l("Expected a list of objects."))
+            row = {}
+            for key, raw in obj.items():
+                sub = items.get(key)
+                if sub is None or not sub.writable:
+                    raise Invalid(_l("Item %(n)s: unknown field %(name)s.", n=number, name=key))
+                try:
+                    row[key] = sub.parse(raw)
+                except Invalid as exc:
+                    raise Invalid(f"{number}.{key}: {exc}") from None
+            missing = [k for k, sub in items.items() if sub.required and k not in obj]
+            if missing:
+                raise Invalid(_l("Item %(n)s: %(name)s is required.", n=number,
+                                 name=missing[0]))
+            rows.append(row)
+        return rows
 
     def _parse_ids(self, value):
         if not isinstance(value, list) or len(value) > 1000:
@@ -137,6 +165,12 @@ class Field:
                  "date": {"type": "string", "format": "date"},
                  "datetime": {"type": "string", "format": "date-time"},
                  "ids": {"type": "array", "items": {"type": "integer"}}}
+        if self.type == "objects":
+            schema = {"type": "array", "items": {"type": "object", "properties": {
+                name: sub.schema() for name, sub in self.extra["items"].items()}}}
+            if self.description:
+                schema["description"] = str(self.description)
+            return schema
         schema = dict(types[self.type])
         if self.nullable:
             schema["nullable"] = True
@@ -184,6 +218,7 @@ def from_column(cls, name: str, writable: bool, filterable: bool) -> Field:
         nullable=bool(column.nullable),
         required=writable and not column.nullable and not has_default,
         max_length=getattr(column.type, "length", None) if kind == "string" else None,
+        places=getattr(column.type, "scale", None) or 2,
         choices=tuple(choices) if choices else None,
         references=info.get("references") or _fk_model(column),
         format=info.get("format"), description=info.get("label", ""),

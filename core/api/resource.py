@@ -42,11 +42,14 @@ class Resource:
     module: str
     fields: dict[str, Field] = field(default_factory=dict)
     actions: dict[str, Action] = field(default_factory=dict)
+    # (record, values, creating) -> None, after the values are written: the owner's rules
+    # for a whole record (numbering, nested lines, totals); may raise ApiError
+    saving: Callable | None = None
 
     @classmethod
     def declare(cls, model_cls, module: str, read=(), write=(), filter=(), extra=(),
-                actions=None) -> Resource:
-        resource = cls(model_cls.__model__, model_cls, module)
+                actions=None, saving=None) -> Resource:
+        resource = cls(model_cls.__model__, model_cls, module, saving=saving)
         for name in SYSTEM:
             resource.fields[name] = from_column(model_cls, name, False, True)
         for name in dict.fromkeys([*read, *write]):
@@ -64,6 +67,7 @@ class Resource:
             self.model, self.cls, self.module,
             {n: f for n, f in self.fields.items() if is_enabled(f.module)},
             {n: a for n, a in self.actions.items() if is_enabled(a.module)},
+            self.saving,
         )
 
     # -- reading -----------------------------------------------------------------------
@@ -131,9 +135,10 @@ class Resource:
         return query.order_by(*clauses, self.cls.id.asc())
 
     # -- writing -----------------------------------------------------------------------
-    def apply(self, record, payload, creating: bool) -> None:
+    def apply(self, record, payload, creating: bool) -> list:
         """Check every field of a JSON object and write it to the record, or raise a 422
-        with the problems of all fields at once."""
+        with the problems of all fields at once. Returns the writes that wait for the
+        record's id: the caller runs `finish(record, later)` after flushing."""
         if not isinstance(payload, dict):
             raise ApiError(422, "invalid", _l("Expected a JSON object."))
         errors: dict[str, list[str]] = {}
@@ -156,12 +161,25 @@ class Resource:
                     errors[name] = [str(_l("This field is required."))]
         if errors:
             raise ApiError(422, "invalid", _l("Some values are not valid."), errors)
+        later = []
         for name, value in values.items():
             f = self.fields[name]
-            if f.store is not None:
+            if f.store is not None and f.store_after_flush:
+                later.append((f, value))
+            elif f.store is not None:
                 f.store(record, value)
             else:
                 setattr(record, name, value)
+        if self.saving is not None:
+            self.saving(record, values, creating)
+        return later
+
+    @staticmethod
+    def finish(record, later: list) -> None:
+        for f, value in later:
+            f.store(record, value)
+        if later:
+            db.session.flush()
 
     def _check_reference(self, f: Field, value) -> None:
         if f.references is None or value is None:

@@ -137,9 +137,10 @@ def create_record(model):
     record = resource.cls()
     if hasattr(record, "created_by_id"):
         record.created_by_id = current_user.id
-    resource.apply(record, payload, creating=True)
+    later = resource.apply(record, payload, creating=True)
     db.session.add(record)
     db.session.flush()
+    resource.finish(record, later)
     visible = access.select_for(resource.cls, "c").where(resource.cls.id == record.id)
     if db.session.execute(visible).first() is None:  # outside the creator's own rules
         raise ApiError(403, "forbidden", _l("You may not create a record like this one."))
@@ -159,8 +160,9 @@ def get_record(model, record_id):
 def update_record(model, record_id):
     resource = _resource(model)
     record = access.get_for(resource.cls, record_id, "w")
-    resource.apply(record, _payload(), creating=False)
+    later = resource.apply(record, _payload(), creating=False)
     db.session.flush()
+    resource.finish(record, later)
     _commit()
     return jsonify(resource.dump(record))
 

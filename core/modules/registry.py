@@ -62,14 +62,17 @@ class ModuleContext:
     def widget(self, id: str, title: str, render: Callable, sequence: int = 100) -> None:
         self.registry.widgets.append(Widget(id, self.name, title, render, sequence))
 
-    def expose(self, model_cls, read=(), write=(), filter=(), extra=(), actions=None) -> None:
+    def expose(self, model_cls, read=(), write=(), filter=(), extra=(), actions=None,
+               saving=None) -> None:
         """Serve `model_cls` in the JSON API: the fields clients read, write and filter on,
-        computed fields (`extra`), and actions (`{"confirm": func(record, payload)}`)."""
+        computed fields (`extra`), actions (`{"confirm": func(record, payload)}`), and
+        `saving(record, values, creating)` for rules on the whole record."""
         from core.api.resource import Resource
 
         for f in extra:
             f.module = self.name
-        resource = Resource.declare(model_cls, self.name, read, write, filter, extra, actions)
+        resource = Resource.declare(model_cls, self.name, read, write, filter, extra, actions,
+                                    saving)
         self.registry.resources[resource.model] = resource
 
     def extend_resource(self, model: str, fields=(), actions=None) -> None:

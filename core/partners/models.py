@@ -18,6 +18,8 @@ KINDS = {"customer": _l("Customer"), "prospect": _l("Prospect"), "supplier": _l(
 class Partner(Model):
     __model__ = "partner"
     __timeline__ = True
+    # reference pickers list active partners by name
+    __table_args__ = (sa.Index("ix_partner_active_name", "active", "name"),)
 
     name: Mapped[str] = mapped_column(sa.String(200), index=True, info={"label": _l("Name")})
     is_company: Mapped[bool] = mapped_column(default=False, index=True,

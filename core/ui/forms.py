@@ -19,6 +19,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+from wtforms.widgets import HiddenInput
 
 from core.db import db
 
@@ -117,8 +118,16 @@ def field_for(model, name: str):
     return StringField(label, validators=validators)
 
 
-def model_form(model, fields: list[str]) -> type[FlaskForm]:
+def hidden_field_for(model, name: str):
+    """A value the page carries but the user does not edit (e.g. the record an activity is
+    about, given by the link that opened the form)."""
+    kind = IntegerField if isinstance(column_of(model, name).type, sa.Integer) else StringField
+    return kind(label_of(model, name), widget=HiddenInput(), validators=[Optional()])
+
+
+def model_form(model, fields: list[str], hidden: tuple[str, ...] = ()) -> type[FlaskForm]:
     attrs = {name: field_for(model, name) for name in fields}
+    attrs.update({name: hidden_field_for(model, name) for name in hidden})
     return type(f"{model.__name__}Form", (FlaskForm,), attrs)
 
 

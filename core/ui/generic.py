@@ -59,6 +59,7 @@ class Board:
     total: str | None = None  # a numeric column summed per stage
     stages: object = None  # callable -> [(value, label)]; default: the column's choices
     per_column: int = 40
+    move: object = None  # (record, value) -> None: the owner's rule for a move (else set it)
 
 
 @dataclass
@@ -107,6 +108,7 @@ class ModelViews:
     title: str
     columns: list
     fields: list[str] = field(default_factory=list)  # the form's fields
+    hidden: tuple[str, ...] = ()  # carried by the form (from the link that opened it)
     form_class: type | None = None
     search: tuple[str, ...] = ()
     filters: tuple = ()  # column names or Filter objects
@@ -121,6 +123,10 @@ class ModelViews:
     # user saves anyway by confirming
     warn: object = None
     defaults: object = None  # () -> {field: value} for new records (query args win)
+    # validate(form, record) -> {field: message}: the owner's rules beyond the fields' own
+    validate: object = None
+    where: object = None  # () -> SQL condition: these views show only such records
+    forms: bool = True  # False: the module serves its own new/edit pages (same endpoints)
 
     def __post_init__(self):
         self.columns = [c if isinstance(c, Column) else Column(c) for c in self.columns]
@@ -129,7 +135,7 @@ class ModelViews:
         self.custom_filters = {f.name: f for f in self.filters if isinstance(f, Filter)}
         self.filters = tuple(f.name if isinstance(f, Filter) else f for f in self.filters)
         if self.form_class is None:
-            self.form_class = model_forms.model_form(self.model, self.fields)
+            self.form_class = model_forms.model_form(self.model, self.fields, self.hidden)
 
     # -- registration --------------------------------------------------------------------
     def register(self, bp) -> None:
@@ -137,12 +143,13 @@ class ModelViews:
         routes = [
             ("", "list", self.list_view, ["GET"], (m, "r")),
             ("/export.csv", "export", self.export_view, ["GET"], (m, "r")),
-            ("/new", "new", self.form_view, ["GET", "POST"], (m, "c")),
-            ("/<int:record_id>", "edit", self.form_view, ["GET", "POST"], (m, "r")),
             ("/<int:record_id>/delete", "delete", self.delete_view, ["POST"], (m, "d")),
             ("/bulk", "bulk", self.bulk_view, ["POST"], (m, "w")),
         ]
-        if self.importable:
+        if self.forms:
+            routes += [("/new", "new", self.form_view, ["GET", "POST"], (m, "c")),
+                       ("/<int:record_id>", "edit", self.form_view, ["GET", "POST"], (m, "r"))]
+        if self.importable and self.forms:
             routes.append(("/import", "import", self.import_view, ["GET", "POST"], (m, "c")))
         if self.board:
             routes += [("/board", "board", self.board_view, ["GET"], (m, "r")),
@@ -218,6 +225,8 @@ class ModelViews:
     def filtered_query(self, perm: str = "r"):
         """select_for(model) narrowed by the search box and the filter bar."""
         query = access.select_for(self.model, perm)
+        if self.where is not None:
+            query = query.where(self.where())
         text = (request.args.get("q") or "").strip()
         if text and self.search:
             like = f"%{text}%"
@@ -376,7 +385,8 @@ class ModelViews:
         data = None
         if record is None and request.method == "GET":
             data = dict(self.defaults() if self.defaults else {})
-            data.update({k: v for k, v in request.args.items() if k in self.fields})
+            data.update({k: v for k, v in request.args.items()
+                         if k in self.fields or k in self.hidden})
         form = model_forms.prepare(self.form_class(obj=record, data=data), self.model)
         status = 200
         if request.method == "POST":
@@ -390,7 +400,12 @@ class ModelViews:
                     "generic/form.html", v=self, form=form, record=record, can_write=can_write,
                     warnings=warnings,
                     can_delete=record is not None and access.can(self.model_name, "d")), 409
-            if form.validate_on_submit():
+            valid = form.validate_on_submit()
+            for name, message in (self.validate(form, record) if valid and self.validate
+                                  else {}).items():
+                form[name].errors = [*form[name].errors, message]
+                valid = False
+            if valid:
                 target = record or self.model()
                 model_forms.save(form, target)
                 if record is None and hasattr(target, "created_by_id"):
@@ -447,20 +462,42 @@ class ModelViews:
             column, sa.func.count(self.model.id),
             sa.func.coalesce(sa.func.sum(total), 0) if total is not None else sa.literal(0),
         ).group_by(column)).all()}
-        # the first cards of every stage in one query: a window numbers them per stage
-        number = sa.func.row_number().over(partition_by=column,
-                                           order_by=(self.model.updated_at.desc(), self.model.id))
-        ranked = base.add_columns(number.label("n")).subquery()
-        alias = sa.orm.aliased(self.model, ranked)
+        # the first cards of every stage in one statement: each stage's own ORDER BY ...
+        # LIMIT (an index walk), joined by UNION ALL; a window over all rows would sort them
+        stages = self.stages()
+        # id descending too, so an index on (stage, updated_at) gives the order unsorted
+        newest = (self.model.updated_at.desc(), self.model.id.desc())
+        parts = [sa.select(base.where(column == value).order_by(*newest)
+                           .limit(b.per_column).subquery()) for value, _label in stages]
         cards: dict = {}
-        for card in db.session.execute(sa.select(alias).where(ranked.c.n <= b.per_column)
-                                       .order_by(ranked.c.n)).scalars():
-            cards.setdefault(str(getattr(card, b.field)), []).append(card)
+        if parts:
+            union = sa.union_all(*parts).subquery()
+            alias = sa.orm.aliased(self.model, union)
+            for card in db.session.execute(sa.select(alias).order_by(
+                    union.c.updated_at.desc(), union.c.id.desc())).scalars():
+                cards.setdefault(str(getattr(card, b.field)), []).append(card)
+        shown = [card for found in cards.values() for card in found]
         columns = [{"value": value, "label": str(label), "cards": cards.get(str(value), []),
                     "count": stats.get(value, (0, 0))[0], "total": stats.get(value, (0, 0))[1]}
-                   for value, label in self.stages()]
+                   for value, label in stages]
         return render_template("generic/board.html", v=self, columns=columns,
+                               labels=self.reference_labels(shown, b.details),
                                can_write=access.can(self.model_name, "w"))
+
+    def reference_labels(self, records, names) -> dict[str, dict]:
+        """For the references among `names`: id -> display name of the records shown, one
+        query per reference (not the first few hundred of the whole table)."""
+        labels: dict[str, dict] = {}
+        for name in names:
+            column = model_forms.column_of(self.model, name)
+            if not column.foreign_keys:
+                continue
+            ids = {getattr(r, name) for r in records} - {None}
+            table = next(iter(column.foreign_keys)).column.table
+            label = table.c.get("name", table.c.id)
+            labels[name] = dict(db.session.execute(sa.select(table.c.id, label).where(
+                table.c.id.in_(ids))).all()) if ids else {}
+        return labels
 
     def move_view(self, record_id):
         record = access.get_for(self.model, record_id, "w")
@@ -471,7 +508,10 @@ class ModelViews:
                 return {"error": _("Unknown stage.")}, 422
             flash(_("Unknown stage."), "danger")
             return redirect(self.url("board"))
-        setattr(record, self.board.field, valid[stage])
+        if self.board.move:
+            self.board.move(record, valid[stage])
+        else:
+            setattr(record, self.board.field, valid[stage])
         db.session.commit()
         if request.headers.get("X-Requested-With") == "fetch":
             return {"id": record.id, "stage": stage}

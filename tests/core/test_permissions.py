@@ -28,12 +28,13 @@ def everything_on(app):
 
 def routes(app):
     for rule in app.url_map.iter_rules():
-        if rule.endpoint == "static":
-            continue
+        if rule.endpoint == "static" or rule.endpoint.endswith(".static"):
+            continue  # files (a module's blueprint may serve its own)
         view = app.view_functions[rule.endpoint]
         converters = rule._converters  # arguments in the path; others come from defaults
-        values = {arg: 1 if type(conv).__name__ == "IntegerConverter" else ARGUMENTS.get(arg, "x")
-                  for arg, conv in converters.items()}
+        values = {arg: 1 if type(conv).__name__ == "IntegerConverter"
+                  else sorted(conv.items)[0] if type(conv).__name__ == "AnyConverter"
+                  else ARGUMENTS.get(arg, "x") for arg, conv in converters.items()}
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             yield rule, getattr(view, "access", None), method, rule.build(values)[1]
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from core.db import db
 from core.modules import get_registry, lifecycle
@@ -61,9 +62,8 @@ def test_move_a_card_on_a_board(page, shelf):
     assert repair.locator(".board-count").inner_text() == "1"
     screenshot(page, "board")
     page.drag_and_drop('.board-card:has-text("Book 1")', '.board-column[data-stage="repair"]')
-    page.wait_for_function(
-        "document.querySelector('.board-column[data-stage=\"repair\"] .board-count')"
-        ".textContent.trim() === '2'")
+    # expect() polls without evaluating strings in the page (the CSP forbids eval)
+    expect(repair.locator(".board-count")).to_have_text("2")
     assert "Book 1" in repair.inner_text()
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: core_0001
 Revises: 
-Created: 2026-11-23 19:02:56.776447
+Created: 2026-11-23 19:22:49.959335
 """
 import sqlalchemy as sa
 from alembic import op
@@ -52,6 +52,11 @@ def upgrade():
     with op.batch_alter_table('core_outbox', schema=None) as batch_op:
         batch_op.create_index('ix_core_outbox_pending', ['sent_at', 'attempts'], unique=False)
 
+    op.create_table('core_sequence',
+    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('value', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_core_sequence'))
+    )
     op.create_table('core_setting',
     sa.Column('key', sa.String(length=64), nullable=False),
     sa.Column('value', sa.Text(), nullable=True),
@@ -192,6 +197,7 @@ def upgrade():
     )
     with op.batch_alter_table('partner', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_partner_active'), ['active'], unique=False)
+        batch_op.create_index('ix_partner_active_name', ['active', 'name'], unique=False)
         batch_op.create_index(batch_op.f('ix_partner_city'), ['city'], unique=False)
         batch_op.create_index(batch_op.f('ix_partner_country'), ['country'], unique=False)
         batch_op.create_index(batch_op.f('ix_partner_created_at'), ['created_at'], unique=False)
@@ -319,6 +325,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_partner_created_at'))
         batch_op.drop_index(batch_op.f('ix_partner_country'))
         batch_op.drop_index(batch_op.f('ix_partner_city'))
+        batch_op.drop_index('ix_partner_active_name')
         batch_op.drop_index(batch_op.f('ix_partner_active'))
 
     op.drop_table('partner')
@@ -352,6 +359,7 @@ def downgrade():
     op.drop_table('core_user')
     op.drop_table('core_state')
     op.drop_table('core_setting')
+    op.drop_table('core_sequence')
     with op.batch_alter_table('core_outbox', schema=None) as batch_op:
         batch_op.drop_index('ix_core_outbox_pending')
 

@@ -65,4 +65,19 @@
                 plugins: {legend: {display: spec.datasets.length > 1}}}
     });
   });
+
+  // Line editors (quotations, invoices): a button[data-add-row="<tbody selector>"] adds a
+  // blank copy of the table's last row.
+  document.querySelectorAll("button[data-add-row]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var body = document.querySelector(button.getAttribute("data-add-row"));
+      var row = body.lastElementChild.cloneNode(true);
+      row.querySelectorAll("input").forEach(function (input) { input.value = ""; });
+      row.querySelectorAll("select").forEach(function (select) { select.value = ""; });
+      row.querySelectorAll("[data-computed]").forEach(function (cell) { cell.textContent = ""; });
+      body.appendChild(row);
+      var first = row.querySelector("select, input");
+      if (first) first.focus();
+    });
+  });
 })();

@@ -1,0 +1,36 @@
+"""Gapless numbers (SO2026-00001, INV2026-00001): one counter row per key, incremented
+inside the caller's transaction. The row lock that UPDATE takes makes concurrent
+transactions wait, and a rolled-back transaction gives its number back, so no gap and
+no duplicate."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import db
+
+
+class Sequence(db.Model):
+    __tablename__ = "core_sequence"
+
+    key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(default=0)
+
+
+def next_value(key: str) -> int:
+    bump = sa.update(Sequence).where(Sequence.key == key).values(
+        value=Sequence.value + 1).returning(Sequence.value)
+    value = db.session.execute(bump).scalar()
+    if value is None:  # the key's first number: create the row (once, even racing)
+        try:
+            with db.session.begin_nested():
+                db.session.execute(sa.insert(Sequence).values(key=key, value=0))
+        except sa.exc.IntegrityError:
+            pass
+        value = db.session.execute(bump).scalar()
+    return value
+
+
+def next_number(prefix: str, year: int, width: int = 5) -> str:
+    """`prefix` + year + a gapless counter per prefix and year: SO2026-00001."""
+    return f"{prefix}{year}-{next_value(f'{prefix}{year}'):0{width}d}"
