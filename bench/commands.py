@@ -24,6 +24,9 @@ def bench_group():
 def _app(db_path: Path):
     from core import create_app
 
+    # absolute: Flask-SQLAlchemy would take a relative SQLite path from instance/
+    db_path = db_path.resolve()
+    db_path.parent.mkdir(parents=True, exist_ok=True)
     return create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}",
                        "ERP_MODULE_ENTRY_POINTS": False, "WTF_CSRF_ENABLED": False})
 
@@ -126,3 +129,6 @@ def bench_lists(rows, db_path, repeat):
             off = _median_ms(lambda: conn.execute(sa.text(offset), {"o": rows - 200}).all(),
                              max(3, repeat // 3))
     click.echo(f"raw SQL, same deep page by keyset: {seek:.1f} ms; by OFFSET: {off:.1f} ms")
+
+
+from . import sales  # noqa: E402, F401  (registers `bench seed` and `bench run`)

@@ -1,0 +1,54 @@
+"""Sales: products and price lists, leads and the shared lead pool, opportunities and the
+pipeline, quotations and orders, campaigns, forecast, analysis and customer grading."""
+
+
+def register(module) -> None:
+    import sqlalchemy as sa
+    from flask_babel import lazy_gettext as _l
+
+    from core import access
+
+    from . import api, views
+    from .models import Lead, Order, OrderLine
+
+    module.blueprint(views.bp)
+    # a salesperson sees their own leads and the pool's; their own orders. Managers have no
+    # rule: they see everyone's.
+    module.record_rule("sale.lead", "sales.user",
+                       lambda user: sa.or_(Lead.user_id == user.id, Lead.user_id.is_(None)))
+    module.record_rule("sale.order", "sales.user", access.own(Order.user_id))
+    module.record_rule("sale.order.line", "sales.user", lambda user: OrderLine.order_id.in_(
+        sa.select(Order.id).where(Order.user_id == user.id)))
+    module.slot("partner.form.side", views.partner_panel)
+    module.slot("sale.lead.form.actions", views.lead_actions)
+    module.slot("sale.lead.form.side", views.lead_side)
+    module.widget("sales.my_pipeline", _l("My pipeline"), views.pipeline_widget, sequence=20)
+    module.widget("sales.won_this_month", _l("Won this month"), views.won_widget, sequence=21)
+    module.widget("sales.forecast", _l("Forecast"), views.forecast_widget, sequence=22)
+    api.expose(module)
+    module.on_enable(_defaults)
+
+
+# A pipeline, sources and lost reasons to start from (the manager renames or adds); only
+# into empty tables, so enabling again after a disable keeps what the team set up.
+STAGES = [("New", 10, 10, False, False), ("Qualified", 20, 30, False, False),
+          ("Proposal", 30, 60, False, False), ("Negotiation", 40, 80, False, False),
+          ("Won", 90, 100, True, False), ("Lost", 100, 0, False, True)]
+SOURCES = ["Website", "Referral", "Trade fair", "Cold call", "Email campaign", "Social media"]
+LOST_REASONS = ["Too expensive", "Chose a competitor", "No budget", "No answer", "Not a fit"]
+
+
+def _defaults(connection) -> None:
+    import sqlalchemy as sa
+
+    from .models import LeadSource, LostReason, Stage
+
+    if not connection.execute(sa.select(sa.func.count(Stage.id))).scalar():
+        connection.execute(sa.insert(Stage), [
+            {"name": n, "sequence": seq, "probability": p, "is_won": won, "is_lost": lost,
+             "active": True} for n, seq, p, won, lost in STAGES])
+    if not connection.execute(sa.select(sa.func.count(LeadSource.id))).scalar():
+        connection.execute(sa.insert(LeadSource), [{"name": n, "active": True} for n in SOURCES])
+    if not connection.execute(sa.select(sa.func.count(LostReason.id))).scalar():
+        connection.execute(sa.insert(LostReason),
+                           [{"name": n, "active": True} for n in LOST_REASONS])

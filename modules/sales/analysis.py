@@ -1,0 +1,221 @@
+"""Sales figures, each one SQL aggregate whatever the number of orders: the weighted
+forecast, sales analysis (revenue, margin, orders), price analysis, and customer grading.
+Every query starts from core.access.select_for, so a salesperson's figures are their own
+and a manager's are everyone's."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from core import access
+from core.auth.models import Team, User
+from core.db import db
+from core.partners.models import Partner
+from core.settings import get_setting
+
+from .models import Lead, Order, OrderLine, Product
+
+SOLD = ("confirmed", "done")
+HUNDRED = Decimal(100)
+
+
+def month_of(column):
+    """'2026-11' from a date column, on SQLite and PostgreSQL alike."""
+    if db.engine.dialect.name == "postgresql":
+        return sa.func.to_char(column, "YYYY-MM")
+    return sa.func.strftime("%Y-%m", column)
+
+
+# -- forecast ----------------------------------------------------------------------------
+FORECAST_BY = {"month": None, "user": User.name, "team": Team.name}
+
+
+def forecast(by: str = "month", start: date | None = None, months: int = 6) -> list[dict]:
+    """Open opportunities closing in the coming months: expected revenue, and weighted by
+    probability, per month, salesperson or team."""
+    start = (start or date.today()).replace(day=1)
+    end = (start + timedelta(days=32 * months)).replace(day=1)
+    month = month_of(Lead.expected_close)
+    key = {"month": month, "user": sa.func.coalesce(User.name, ""),
+           "team": sa.func.coalesce(Team.name, "")}[by]
+    weighted = sa.func.sum(Lead.expected_revenue * Lead.probability / HUNDRED)
+    query = access.select_for(Lead).with_only_columns(
+        key.label("key"), sa.func.count(Lead.id), sa.func.coalesce(sa.func.sum(
+            Lead.expected_revenue), 0), sa.func.coalesce(weighted, 0)).select_from(Lead)
+    if by == "user":  # joined only when shown: SQLite keeps joins it does not need
+        query = query.outerjoin(User, User.id == Lead.user_id)
+    elif by == "team":
+        query = query.outerjoin(Team, Team.id == Lead.team_id)
+    query = query.where(
+        Lead.type == "opportunity", Lead.outcome == "open", Lead.expected_close >= start,
+        Lead.expected_close < end).group_by(key).order_by(key)
+    return [{"key": row[0], "count": row[1], "expected": Decimal(row[2]),
+             "weighted": Decimal(row[3]).quantize(Decimal("0.01"))}
+            for row in db.session.execute(query)]
+
+
+# -- sales analysis ----------------------------------------------------------------------
+def analysis_keys():
+    return {
+        "customer": (Partner.name, "customer"),
+        "product": (sa.func.coalesce(Product.name, OrderLine.description), "product"),
+        "salesperson": (sa.func.coalesce(User.name, ""), "salesperson"),
+        "team": (sa.func.coalesce(Team.name, ""), "team"),
+        "month": (month_of(Order.date_order), "month"),
+    }
+
+
+def sales_analysis(by: str = "customer", date_from: date | None = None,
+                   date_to: date | None = None, limit: int = 100) -> dict:
+    """Revenue (untaxed), cost, margin and order count of confirmed orders, grouped."""
+    key, _name = analysis_keys().get(by, analysis_keys()["customer"])
+    revenue = sa.func.coalesce(sa.func.sum(OrderLine.amount_untaxed), 0)
+    cost = sa.func.coalesce(sa.func.sum(OrderLine.cost * OrderLine.quantity), 0)
+    query = (access.select_for(Order).with_only_columns(
+        key.label("key"), revenue.label("revenue"), cost.label("cost"),
+        sa.func.count(sa.distinct(Order.id)).label("orders")).select_from(Order)
+        .join(OrderLine, OrderLine.order_id == Order.id)
+        .join(Partner, Partner.id == Order.partner_id)
+        .outerjoin(Product, Product.id == OrderLine.product_id)
+        .outerjoin(User, User.id == Order.user_id).outerjoin(Team, Team.id == Order.team_id)
+        .where(Order.state.in_(SOLD)))
+    if date_from:
+        query = query.where(Order.date_order >= date_from)
+    if date_to:
+        query = query.where(Order.date_order <= date_to)
+    query = query.group_by(key).order_by(
+        key if by == "month" else revenue.desc()).limit(limit)
+    rows = []
+    for row in db.session.execute(query):
+        revenue_, cost_ = Decimal(row.revenue), Decimal(row.cost).quantize(Decimal("0.01"))
+        rows.append({"key": row.key, "revenue": revenue_, "cost": cost_,
+                     "margin": revenue_ - cost_, "orders": row.orders,
+                     "margin_pct": (revenue_ - cost_) / revenue_ * HUNDRED if revenue_ else None})
+    totals = {k: sum((r[k] for r in rows), Decimal(0)) for k in ("revenue", "cost", "margin")}
+    return {"rows": rows, "totals": totals}
+
+
+def price_analysis(date_from: date | None = None, date_to: date | None = None,
+                   limit: int = 200) -> dict:
+    """Each product's share of sales and of margin, its average price against its list
+    price (how much discounting costs), over confirmed orders."""
+    revenue = sa.func.sum(OrderLine.amount_untaxed)
+    cost = sa.func.sum(OrderLine.cost * OrderLine.quantity)
+    quantity = sa.func.sum(OrderLine.quantity)
+    query = (access.select_for(Order).with_only_columns(
+        Product.id, Product.name, Product.list_price, revenue, cost, quantity)
+        .select_from(Order).join(OrderLine, OrderLine.order_id == Order.id)
+        .join(Product, Product.id == OrderLine.product_id)
+        .where(Order.state.in_(SOLD)))
+    if date_from:
+        query = query.where(Order.date_order >= date_from)
+    if date_to:
+        query = query.where(Order.date_order <= date_to)
+    found = db.session.execute(query.group_by(Product.id, Product.name, Product.list_price)
+                               .order_by(revenue.desc()).limit(limit)).all()
+    total_revenue = sum((Decimal(r[3]) for r in found), Decimal(0))
+    total_margin = sum((Decimal(r[3]) - Decimal(r[4]) for r in found), Decimal(0))
+    rows = []
+    for _id, name, list_price, rev, cst, qty in found:
+        rev, margin, qty = Decimal(rev), Decimal(rev) - Decimal(cst), Decimal(qty)
+        average = (rev / qty).quantize(Decimal("0.01")) if qty else Decimal(0)
+        rows.append({
+            "product": name, "revenue": rev, "margin": margin.quantize(Decimal("0.01")),
+            "quantity": qty, "list_price": list_price, "average_price": average,
+            "revenue_share": rev / total_revenue * HUNDRED if total_revenue else Decimal(0),
+            "margin_share": margin / total_margin * HUNDRED if total_margin else Decimal(0),
+            "discounting": (list_price - average) / list_price * HUNDRED
+            if list_price else Decimal(0)})
+    return {"rows": rows, "revenue": total_revenue, "margin": total_margin}
+
+
+# -- customer grading --------------------------------------------------------------------
+def grading_settings() -> tuple[str, int, int, int]:
+    """(basis: revenue | margin, period in days, A share %, B share %)."""
+    return (get_setting("sales.grade_basis", "revenue"),
+            int(get_setting("sales.grade_days", "365")),
+            int(get_setting("sales.grade_a", "80")), int(get_setting("sales.grade_b", "95")))
+
+
+def grade_customers(today: date | None = None) -> str:
+    """ABC grading: customers sorted by their contribution over the period; those making
+    the first A% of it are A, up to B% are B, the rest with sales C. Customers with no
+    sales in the period lose their grade. Computed for everyone (a job, not a user)."""
+    basis, days, share_a, share_b = grading_settings()
+    since = (today or date.today()) - timedelta(days=days)
+    value = OrderLine.amount_untaxed if basis == "revenue" else \
+        OrderLine.amount_untaxed - OrderLine.cost * OrderLine.quantity
+    contribution = sa.func.sum(value)
+    rows = db.session.execute(
+        sa.select(Order.partner_id, contribution)
+        .join(OrderLine, OrderLine.order_id == Order.id)
+        .where(Order.state.in_(SOLD), Order.date_order >= since)
+        .group_by(Order.partner_id).order_by(contribution.desc(), Order.partner_id)).all()
+    total = sum((Decimal(r[1]) for r in rows if r[1] and r[1] > 0), Decimal(0))
+    grades: dict[str, list[int]] = {"A": [], "B": [], "C": []}
+    running = Decimal(0)
+    for partner_id, amount in rows:
+        amount = Decimal(amount or 0)
+        share_before = running / total * HUNDRED if total else HUNDRED
+        grade = "A" if share_before < share_a and amount > 0 else \
+            "B" if share_before < share_b and amount > 0 else "C"
+        running += max(amount, Decimal(0))
+        grades[grade].append(partner_id)
+    graded = [pid for ids in grades.values() for pid in ids]
+    for grade, ids in grades.items():
+        for start in range(0, len(ids), 500):
+            db.session.execute(sa.update(Partner).where(Partner.id.in_(ids[start:start + 500]))
+                               .values(grade=grade))
+    # customers who bought nothing in the period lose their grade (kept ones stay)
+    ungraded = sa.update(Partner).where(Partner.grade.is_not(None))
+    if graded:
+        ungraded = ungraded.where(Partner.id.notin_(
+            sa.select(Order.partner_id).where(Order.state.in_(SOLD), Order.date_order >= since)))
+    db.session.execute(ungraded.values(grade=None))
+    return ", ".join(f"{g}: {len(ids)}" for g, ids in grades.items())
+
+
+# -- campaigns ---------------------------------------------------------------------------
+def campaign_results(campaign_ids: list[int]) -> dict[int, dict]:
+    """Leads, won opportunities and revenue of confirmed orders per campaign, in two
+    queries for the whole page."""
+    results = {i: {"leads": 0, "won": 0, "revenue": Decimal(0)} for i in campaign_ids}
+    if not campaign_ids:
+        return results
+    for cid, leads, won in db.session.execute(
+            sa.select(Lead.campaign_id, sa.func.count(Lead.id),
+                      sa.func.sum(sa.case((Lead.outcome == "won", 1), else_=0)))
+            .where(Lead.campaign_id.in_(campaign_ids)).group_by(Lead.campaign_id)):
+        results[cid].update(leads=leads, won=int(won or 0))
+    for cid, revenue in db.session.execute(
+            sa.select(Order.campaign_id, sa.func.sum(Order.amount_untaxed))
+            .where(Order.campaign_id.in_(campaign_ids), Order.state.in_(SOLD))
+            .group_by(Order.campaign_id)):
+        results[cid]["revenue"] = Decimal(revenue or 0)
+    return results
+
+
+# -- dashboard figures -------------------------------------------------------------------
+def my_pipeline(user_id: int) -> list[dict]:
+    from .models import Stage
+
+    rows = db.session.execute(
+        sa.select(Stage.name, sa.func.count(Lead.id), sa.func.coalesce(
+            sa.func.sum(Lead.expected_revenue), 0))
+        .join(Stage, Stage.id == Lead.stage_id)
+        .where(Lead.user_id == user_id, Lead.type == "opportunity", Lead.outcome == "open")
+        .group_by(Stage.id, Stage.name, Stage.sequence).order_by(Stage.sequence)).all()
+    return [{"stage": r[0], "count": r[1], "amount": Decimal(r[2])} for r in rows]
+
+
+def won_this_month(user_id: int | None, today: date | None = None) -> dict:
+    first = (today or date.today()).replace(day=1)
+    query = sa.select(sa.func.count(Order.id), sa.func.coalesce(
+        sa.func.sum(Order.amount_untaxed), 0)).where(Order.state.in_(SOLD),
+                                                     Order.date_order >= first)
+    if user_id is not None:
+        query = query.where(Order.user_id == user_id)
+    count, amount = db.session.execute(query).one()
+    return {"count": count, "amount": Decimal(amount)}

@@ -1,0 +1,114 @@
+"""Demo data: products, a campaign, leads in the pool and held, a pipeline, and quotations
+and orders for the demo contacts — in Vietnamese, Chinese and English."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from core.auth.models import Team, User
+from core.db import db, utcnow
+from core.partners.models import Partner
+
+from . import services
+from .models import Campaign, Lead, LeadSource, Pricelist, PricelistItem, Product, Stage
+
+PRODUCTS = [
+    # name, code, category, unit, price, cost, tax
+    ("Cà phê rang xay 1kg", "CF-1KG", "Cà phê", "kg", "320000", "190000", "8"),
+    ("Máy pha cà phê Espresso", "MC-ESP", "Thiết bị", "unit", "15500000", "11000000", "10"),
+    ("Trà ô long 500g", "TEA-500", "Trà", "box", "180000", "95000", "8"),
+    ("办公椅 人体工学", "CH-ERGO", "家具", "unit", "1200", "700", "13"),
+    ("Installation and training", "SRV-INST", "Services", "hour", "45", "20", "10"),
+    ("Annual maintenance plan", "SRV-MAINT", "Services", "month", "120", "40", "10"),
+]
+LEADS = [
+    # subject, contact, company, email, source, held by (login or None = pool), type
+    ("Coffee machines for 12 branches", "Đỗ Thu Hà", "Chuỗi cà phê Phố Cổ",
+     "ha@phoco.vn", "Trade fair", "demo", "lead"),
+    ("Office chairs, new floor", "赵磊", "杭州云帆网络", "zhao.lei@yunfan.cn", "Website",
+     "demo_zh", "lead"),
+    ("Tea gift boxes for Tết", "Vũ Minh Anh", "Công ty Quà Tặng Việt", "anh@quatang.vn",
+     "Email campaign", None, "lead"),
+    ("Maintenance contract enquiry", "Peter Lim", "Lim & Co", "peter@limco.sg", "Referral",
+     None, "lead"),
+    ("展会咨询：咖啡设备", "孙丽", "广州悦享餐饮", "sun.li@yuexiang.cn", "Trade fair", None,
+     "lead"),
+]
+DEALS = [
+    # subject, customer, stage, revenue, days to close, held by
+    ("Hoa Sen: coffee for 30 stores", "Công ty TNHH Hoa Sen", "Proposal", "96000000", 20,
+     "demo"),
+    ("明珠贸易 办公家具", "上海明珠贸易有限公司", "Negotiation", "60000", 10, "demo_zh"),
+    ("Blue River service plan", "Blue River Trading Ltd", "Qualified", "4300", 45, "admin"),
+    ("Sài Gòn Xanh espresso bar", "Cà phê Sài Gòn Xanh", "New", "31000000", 70, "demo"),
+]
+
+
+def load() -> None:
+    users = {u.login: u for u in db.session.execute(sa.select(User)).scalars()}
+    for login in ("demo", "demo_zh"):
+        if login in users:
+            users[login].set_groups(users[login].group_ids | {"sales.user"})
+    team = Team(name="Sales Việt Nam · 销售部", leader_id=users["admin"].id)
+    team.members = [users[login] for login in ("demo", "demo_zh", "admin") if login in users]
+    db.session.add(team)
+    products = {}
+    for name, code, category, unit, price, cost, tax in PRODUCTS:
+        products[code] = Product(name=name, code=code, category=category, unit=unit,
+                                 list_price=Decimal(price), cost=Decimal(cost),
+                                 tax_rate=Decimal(tax))
+    db.session.add_all(products.values())
+    db.session.flush()
+    vip = Pricelist(name="Khách hàng hạng A · A 级客户", grade="A")
+    db.session.add(vip)
+    db.session.flush()
+    db.session.add_all([
+        PricelistItem(pricelist_id=vip.id, min_quantity=Decimal(0), discount=Decimal(5)),
+        PricelistItem(pricelist_id=vip.id, product_id=products["CF-1KG"].id,
+                      min_quantity=Decimal(50), fixed_price=Decimal("285000"))])
+    campaign = Campaign(name="Hội chợ Cà phê 2026", channel="event", cost=Decimal("45000000"),
+                        date_start=date.today() - timedelta(days=40),
+                        date_end=date.today() - timedelta(days=37))
+    db.session.add(campaign)
+    db.session.flush()
+    sources = dict(db.session.execute(sa.select(LeadSource.name, LeadSource.id)).all())
+    for subject, contact, company, email, source, holder, kind in LEADS:
+        db.session.add(Lead(name=subject, contact_name=contact, company_name=company,
+                            email=email, source_id=sources.get(source), type=kind,
+                            campaign_id=campaign.id if source == "Trade fair" else None,
+                            user_id=users[holder].id if holder in users else None,
+                            team_id=team.id if holder else None,
+                            last_touched_at=utcnow() if holder else None))
+    stages = dict(db.session.execute(sa.select(Stage.name, Stage)).all())
+    partners = dict(db.session.execute(sa.select(Partner.name, Partner.id).where(
+        Partner.is_company.is_(True))).all())
+    deals = {}
+    for subject, customer, stage, revenue, days, holder in DEALS:
+        deal = Lead(name=subject, type="opportunity", status="converted",
+                    partner_id=partners.get(customer), stage_id=stages[stage].id,
+                    probability=stages[stage].probability, expected_revenue=Decimal(revenue),
+                    expected_close=date.today() + timedelta(days=days),
+                    user_id=users[holder].id, team_id=team.id, last_touched_at=utcnow(),
+                    campaign_id=campaign.id if customer.startswith("Công ty") else None)
+        db.session.add(deal)
+        deals[customer] = deal
+    db.session.flush()
+    # orders: a few confirmed ones (so analysis and grading have figures) and open quotes
+    sold = [("Công ty TNHH Hoa Sen", "demo", [("CF-1KG", 60), ("TEA-500", 40)], True, 25),
+            ("上海明珠贸易有限公司", "demo_zh", [("CH-ERGO", 30), ("SRV-INST", 8)], True, 12),
+            ("Blue River Trading Ltd", "admin", [("SRV-MAINT", 12), ("SRV-INST", 4)], True, 5),
+            ("Cà phê Sài Gòn Xanh", "demo", [("MC-ESP", 2), ("CF-1KG", 20)], False, 0)]
+    for customer, holder, lines, confirm, days_ago in sold:
+        order = services.create_order(
+            partners[customer], [{"product_id": products[code].id, "quantity": Decimal(q)}
+                                 for code, q in lines],
+            user_id=users[holder].id, date_order=date.today() - timedelta(days=days_ago),
+            lead_id=deals[customer].id if not confirm else None,
+            campaign_id=campaign.id if customer.startswith("Công ty") else None)
+        if confirm:
+            services.confirm(order)
+    from .analysis import grade_customers
+
+    grade_customers()

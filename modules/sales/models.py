@@ -1,0 +1,304 @@
+"""Sales records: products and price lists, leads and opportunities (one model, two
+stages of the same deal), campaigns, and quotations/orders with their lines."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import Model
+
+Money = sa.Numeric(16, 2)
+Quantity = sa.Numeric(16, 3)
+Percent = sa.Numeric(5, 2)
+
+UNITS = {"unit": _l("Unit"), "hour": _l("Hour"), "day": _l("Day"), "kg": _l("kg"),
+         "box": _l("Box"), "month": _l("Month")}
+CHANNELS = {"email": _l("Email"), "event": _l("Event"), "ads": _l("Advertising"),
+            "social": _l("Social media"), "phone": _l("Telephone"), "other": _l("Other")}
+LEAD_TYPES = {"lead": _l("Lead"), "opportunity": _l("Opportunity")}
+LEAD_STATUSES = {"new": _l("New"), "contacted": _l("Contacted"), "qualified": _l("Qualified"),
+                 "converted": _l("Converted"), "disqualified": _l("Disqualified")}
+PRIORITIES = {0: _l("Normal"), 1: _l("Good"), 2: _l("Very good"), 3: _l("Excellent")}
+OUTCOMES = {"open": _l("Open"), "won": _l("Won"), "lost": _l("Lost")}
+ORDER_STATES = {"draft": _l("Quotation"), "sent": _l("Quotation sent"),
+                "confirmed": _l("Sales order"), "done": _l("Done"),
+                "cancelled": _l("Cancelled")}
+GRADE_LEVELS = {"A": "A", "B": "B", "C": "C"}
+
+
+class Product(Model):
+    __model__ = "product"
+    __timeline__ = True
+
+    name: Mapped[str] = mapped_column(sa.String(200), index=True, info={"label": _l("Name")})
+    code: Mapped[str | None] = mapped_column(sa.String(64), unique=True,
+                                             info={"label": _l("Internal reference")})
+    category: Mapped[str | None] = mapped_column(sa.String(128), index=True,
+                                                 info={"label": _l("Category")})
+    unit: Mapped[str] = mapped_column(sa.String(16), default="unit",
+                                      info={"label": _l("Unit"), "choices": UNITS})
+    list_price: Mapped[Decimal] = mapped_column(Money, default=Decimal(0),
+                                                info={"label": _l("Sales price")})
+    cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), info={"label": _l("Cost")})
+    tax_rate: Mapped[Decimal] = mapped_column(Percent, default=Decimal(0),
+                                              info={"label": _l("Tax rate")})
+    active: Mapped[bool] = mapped_column(default=True, index=True, info={"label": _l("Active")})
+
+    def __str__(self) -> str:
+        return f"[{self.code}] {self.name}" if self.code else self.name
+
+
+class Pricelist(Model):
+    """Prices for one customer or for every customer of a grade, within dates."""
+    __model__ = "sale.pricelist"
+
+    name: Mapped[str] = mapped_column(sa.String(128), info={"label": _l("Name")})
+    partner_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("partner.id", ondelete="CASCADE"), index=True,
+        info={"label": _l("Customer")})
+    grade: Mapped[str | None] = mapped_column(
+        sa.String(1), index=True, info={"label": _l("Customer grade"), "choices": GRADE_LEVELS})
+    date_from: Mapped[date | None] = mapped_column(info={"label": _l("Valid from")})
+    date_to: Mapped[date | None] = mapped_column(info={"label": _l("Valid until")})
+    active: Mapped[bool] = mapped_column(default=True, index=True, info={"label": _l("Active")})
+
+
+class PricelistItem(Model):
+    """One rule: for a product (or every product) from a quantity on, a fixed price or a
+    discount off the list price."""
+    __model__ = "sale.pricelist.item"
+
+    pricelist_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("sale_pricelist.id", ondelete="CASCADE"), index=True,
+        info={"label": _l("Price list")})
+    product_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("product.id", ondelete="CASCADE"), index=True,
+        info={"label": _l("Product")})
+    min_quantity: Mapped[Decimal] = mapped_column(Quantity, default=Decimal(0),
+                                                  info={"label": _l("From quantity")})
+    fixed_price: Mapped[Decimal | None] = mapped_column(Money, info={"label": _l("Price")})
+    discount: Mapped[Decimal | None] = mapped_column(Percent, info={"label": _l("Discount")})
+
+
+class LeadSource(Model):
+    __model__ = "sale.source"
+
+    name: Mapped[str] = mapped_column(sa.String(128), unique=True, info={"label": _l("Name")})
+    active: Mapped[bool] = mapped_column(default=True, info={"label": _l("Active")})
+
+
+class LostReason(Model):
+    __model__ = "sale.lost_reason"
+
+    name: Mapped[str] = mapped_column(sa.String(128), unique=True, info={"label": _l("Name")})
+    active: Mapped[bool] = mapped_column(default=True, info={"label": _l("Active")})
+
+
+class Stage(Model):
+    """A pipeline stage; a team may have its own (team empty = every team's)."""
+    __model__ = "sale.stage"
+
+    name: Mapped[str] = mapped_column(sa.String(128), info={"label": _l("Name")})
+    sequence: Mapped[int] = mapped_column(default=10, index=True,
+                                          info={"label": _l("Sequence")})
+    probability: Mapped[Decimal] = mapped_column(Percent, default=Decimal(10),
+                                                 info={"label": _l("Probability")})
+    is_won: Mapped[bool] = mapped_column(default=False, info={"label": _l("Won stage")})
+    is_lost: Mapped[bool] = mapped_column(default=False, info={"label": _l("Lost stage")})
+    team_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("core_team.id", ondelete="CASCADE"), index=True,
+        info={"label": _l("Team")})
+    active: Mapped[bool] = mapped_column(default=True, info={"label": _l("Active")})
+
+
+class Campaign(Model):
+    __model__ = "sale.campaign"
+    __timeline__ = True
+
+    name: Mapped[str] = mapped_column(sa.String(200), info={"label": _l("Name")})
+    channel: Mapped[str] = mapped_column(sa.String(16), default="email", index=True,
+                                         info={"label": _l("Channel"), "choices": CHANNELS})
+    cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), info={"label": _l("Cost")})
+    date_start: Mapped[date | None] = mapped_column(info={"label": _l("Start")})
+    date_end: Mapped[date | None] = mapped_column(info={"label": _l("End")})
+    active: Mapped[bool] = mapped_column(default=True, index=True, info={"label": _l("Active")})
+
+
+class AssignmentRule(Model):
+    """New leads matching the source and/or country go to the team, round-robin among its
+    members (or to one salesperson when given)."""
+    __model__ = "sale.assignment"
+
+    sequence: Mapped[int] = mapped_column(default=10, info={"label": _l("Sequence")})
+    source_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("sale_source.id", ondelete="CASCADE"), index=True,
+        info={"label": _l("Source")})
+    country: Mapped[str | None] = mapped_column(sa.String(2), info={"label": _l("Country")})
+    team_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("core_team.id", ondelete="CASCADE"), index=True,
+        info={"label": _l("Team")})
+    user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("core_user.id", ondelete="CASCADE"), index=True,
+        info={"label": _l("Salesperson")})
+    active: Mapped[bool] = mapped_column(default=True, info={"label": _l("Active")})
+
+
+class Lead(Model):
+    """A lead (someone who may buy) and, once qualified, the opportunity (a deal in the
+    pipeline): the same record, so its history and activities stay in one place."""
+    __model__ = "sale.lead"
+    __timeline__ = True
+    # the board reads each stage's newest cards, the forecast open deals by closing date,
+    # the nightly pool job held leads by last touch
+    __table_args__ = (sa.Index("ix_sale_lead_board", "type", "stage_id", "updated_at"),
+                      sa.Index("ix_sale_lead_forecast", "type", "outcome", "expected_close",
+                               "expected_revenue", "probability"),
+                      sa.Index("ix_sale_lead_pool", "type", "user_id", "last_touched_at"))
+
+    name: Mapped[str] = mapped_column(sa.String(200), info={"label": _l("Subject")})
+    type: Mapped[str] = mapped_column(sa.String(16), default="lead",
+                                      info={"label": _l("Type"), "choices": LEAD_TYPES})
+    status: Mapped[str] = mapped_column(sa.String(16), default="new", index=True,
+                                        info={"label": _l("Status"), "choices": LEAD_STATUSES})
+    contact_name: Mapped[str | None] = mapped_column(sa.String(200),
+                                                     info={"label": _l("Contact name")})
+    company_name: Mapped[str | None] = mapped_column(sa.String(200),
+                                                     info={"label": _l("Company name")})
+    email: Mapped[str | None] = mapped_column(sa.String(254), index=True,
+                                              info={"label": _l("Email"), "format": "email"})
+    phone: Mapped[str | None] = mapped_column(sa.String(64), info={"label": _l("Phone")})
+    city: Mapped[str | None] = mapped_column(sa.String(128), info={"label": _l("City")})
+    country: Mapped[str | None] = mapped_column(sa.String(2), index=True,
+                                                info={"label": _l("Country")})
+    partner_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("partner.id", ondelete="SET NULL"), index=True,
+        info={"label": _l("Customer")})
+    source_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("sale_source.id", ondelete="SET NULL"), index=True,
+        info={"label": _l("Source")})
+    campaign_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("sale_campaign.id", ondelete="SET NULL"), index=True,
+        info={"label": _l("Campaign")})
+    user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("core_user.id", ondelete="SET NULL"), index=True,
+        info={"label": _l("Salesperson")})
+    team_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("core_team.id", ondelete="SET NULL"), index=True,
+        info={"label": _l("Team")})
+    stage_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("sale_stage.id", ondelete="SET NULL"), index=True,
+        info={"label": _l("Stage")})
+    outcome: Mapped[str] = mapped_column(sa.String(8), default="open", index=True,
+                                         info={"label": _l("Outcome"), "choices": OUTCOMES})
+    probability: Mapped[Decimal] = mapped_column(Percent, default=Decimal(10),
+                                                 info={"label": _l("Probability")})
+    expected_revenue: Mapped[Decimal] = mapped_column(
+        Money, default=Decimal(0), info={"label": _l("Expected revenue")})
+    expected_close: Mapped[date | None] = mapped_column(
+        index=True, info={"label": _l("Expected closing")})
+    priority: Mapped[int] = mapped_column(default=0,
+                                          info={"label": _l("Priority"), "choices": PRIORITIES})
+    lost_reason_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("sale_lost_reason.id", ondelete="SET NULL"), index=True,
+        info={"label": _l("Lost reason")})
+    closed_at: Mapped[datetime | None] = mapped_column(index=True,
+                                                       info={"label": _l("Closed on")})
+    # when the salesperson last did something with it (an activity, a stage move): the
+    # pool takes back leads left untouched for longer than the setting allows
+    last_touched_at: Mapped[datetime | None] = mapped_column(info={"label": _l("Last touched")})
+    notes: Mapped[str | None] = mapped_column(sa.Text, info={"label": _l("Notes")})
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Order(Model):
+    """A quotation until confirmed, then a sales order."""
+    __model__ = "sale.order"
+    __timeline__ = True
+    __table_args__ = (sa.Index("ix_sale_order_state_date", "state", "date_order"),)
+
+    name: Mapped[str] = mapped_column(sa.String(32), unique=True, info={"label": _l("Number")})
+    partner_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("partner.id", ondelete="RESTRICT"), index=True,
+        info={"label": _l("Customer")})
+    user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("core_user.id", ondelete="SET NULL"), index=True,
+        info={"label": _l("Salesperson")})
+    team_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("core_team.id", ondelete="SET NULL"), index=True,
+        info={"label": _l("Team")})
+    lead_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("sale_lead.id", ondelete="SET NULL"), index=True,
+        info={"label": _l("Opportunity")})
+    campaign_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("sale_campaign.id", ondelete="SET NULL"), index=True,
+        info={"label": _l("Campaign")})
+    pricelist_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("sale_pricelist.id", ondelete="SET NULL"), index=True,
+        info={"label": _l("Price list")})
+    date_order: Mapped[date] = mapped_column(default=date.today, index=True,
+                                             info={"label": _l("Order date")})
+    validity_date: Mapped[date | None] = mapped_column(info={"label": _l("Valid until")})
+    state: Mapped[str] = mapped_column(sa.String(16), default="draft", index=True,
+                                       info={"label": _l("Status"), "choices": ORDER_STATES})
+    confirmed_at: Mapped[datetime | None] = mapped_column(info={"label": _l("Confirmed on")})
+    amount_untaxed: Mapped[Decimal] = mapped_column(Money, default=Decimal(0),
+                                                    info={"label": _l("Untaxed")})
+    amount_tax: Mapped[Decimal] = mapped_column(Money, default=Decimal(0),
+                                                info={"label": _l("Tax")})
+    amount_total: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), index=True,
+                                                  info={"label": _l("Total")})
+    note: Mapped[str | None] = mapped_column(sa.Text, info={"label": _l("Terms and notes")})
+
+    lines: Mapped[list[OrderLine]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.sequence",
+        lazy="raise")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def invoice_lines(self) -> list[dict]:
+        """What there is to bill, for a module that invoices (billing does not import
+        sales: it receives the order with `sale.order.confirmed` and reads this)."""
+        from core.db import db
+
+        rows = db.session.execute(sa.select(OrderLine).where(OrderLine.order_id == self.id)
+                                  .order_by(OrderLine.sequence)).scalars()
+        return [{"order_line_id": line.id, "product_id": line.product_id,
+                 "description": line.description, "quantity": line.quantity,
+                 "price_unit": line.price_unit, "discount": line.discount,
+                 "tax_rate": line.tax_rate} for line in rows]
+
+
+class OrderLine(Model):
+    __model__ = "sale.order.line"
+    __table_args__ = (sa.Index("ix_sale_order_line_order_seq", "order_id", "sequence"),)
+
+    order_id: Mapped[int] = mapped_column(sa.ForeignKey("sale_order.id", ondelete="CASCADE"),
+                                          info={"label": _l("Order")})
+    sequence: Mapped[int] = mapped_column(default=10)
+    product_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("product.id", ondelete="RESTRICT"), index=True,
+        info={"label": _l("Product")})
+    description: Mapped[str] = mapped_column(sa.String(400), info={"label": _l("Description")})
+    quantity: Mapped[Decimal] = mapped_column(Quantity, default=Decimal(1),
+                                              info={"label": _l("Quantity")})
+    price_unit: Mapped[Decimal] = mapped_column(Money, default=Decimal(0),
+                                                info={"label": _l("Unit price")})
+    discount: Mapped[Decimal] = mapped_column(Percent, default=Decimal(0),
+                                              info={"label": _l("Discount")})
+    tax_rate: Mapped[Decimal] = mapped_column(Percent, default=Decimal(0),
+                                              info={"label": _l("Tax rate")})
+    cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0),
+                                          info={"label": _l("Unit cost")})
+    amount_untaxed: Mapped[Decimal] = mapped_column(Money, default=Decimal(0),
+                                                    info={"label": _l("Subtotal")})
+    amount_tax: Mapped[Decimal] = mapped_column(Money, default=Decimal(0),
+                                                info={"label": _l("Tax")})
+
+    order: Mapped[Order] = relationship(back_populates="lines", lazy="raise")

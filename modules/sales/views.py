@@ -1,0 +1,581 @@
+"""Sales pages: generic views for the records, plus what a salesperson does all day — the
+lead pool, claiming, converting, the pipeline, quotations with lines, confirming — and the
+forecast and analysis pages."""
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from markupsafe import Markup
+
+from core import access
+from core.db import db
+from core.partners.models import Partner
+from core.settings import get_setting, set_setting
+from core.ui.forms import choices_of
+from core.ui.generic import Board, Calendar, Column, ModelViews, Report, team_filter
+
+from . import analysis, services
+from .models import (
+    AssignmentRule,
+    Campaign,
+    Lead,
+    LeadSource,
+    LostReason,
+    Order,
+    OrderLine,
+    Pricelist,
+    PricelistItem,
+    Product,
+    Stage,
+)
+
+bp = Blueprint("sales", __name__, url_prefix="/sales", template_folder="templates",
+               static_folder="static")
+
+
+# -- configuration records ----------------------------------------------------------------
+products = ModelViews(
+    Product, "products", _l("Products"),
+    columns=["name", "code", "category", "unit", "list_price", "cost", "tax_rate"],
+    fields=["name", "code", "category", "unit", "list_price", "cost", "tax_rate", "active"],
+    search=("name", "code", "category"), filters=("unit", "active"),
+    group_by=("category", "unit"), order="name")
+pricelists = ModelViews(
+    Pricelist, "pricelists", _l("Price lists"),
+    columns=["name", Column("partner_id", related="name"), "grade", "date_from", "date_to",
+             "active"],
+    fields=["name", "partner_id", "grade", "date_from", "date_to", "active"],
+    search=("name",), filters=("grade", "active"), order="name")
+pricelist_items = ModelViews(
+    PricelistItem, "price_rules", _l("Price rules"),
+    columns=[Column("pricelist_id", related="name"), Column("product_id", related="name"),
+             "min_quantity", "fixed_price", "discount"],
+    fields=["pricelist_id", "product_id", "min_quantity", "fixed_price", "discount"],
+    filters=("pricelist_id", "product_id"), order="id", record_title="id")
+stages = ModelViews(
+    Stage, "stages", _l("Pipeline stages"),
+    columns=["name", "sequence", "probability", "is_won", "is_lost",
+             Column("team_id", related="name")],
+    fields=["name", "sequence", "probability", "is_won", "is_lost", "team_id", "active"],
+    order="sequence")
+sources = ModelViews(LeadSource, "sources", _l("Lead sources"), columns=["name", "active"],
+                     fields=["name", "active"], order="name")
+lost_reasons = ModelViews(LostReason, "lost_reasons", _l("Lost reasons"),
+                          columns=["name", "active"], fields=["name", "active"], order="name")
+assignment = ModelViews(
+    AssignmentRule, "assignment", _l("Assignment rules"),
+    columns=["sequence", Column("source_id", related="name"), "country",
+             Column("team_id", related="name"), Column("user_id", related="name"), "active"],
+    fields=["sequence", "source_id", "country", "team_id", "user_id", "active"],
+    order="sequence", record_title="id")
+campaigns = ModelViews(
+    Campaign, "campaigns", _l("Campaigns"),
+    columns=["name", "channel", "date_start", "date_end", Column("cost", total=True)],
+    fields=["name", "channel", "cost", "date_start", "date_end", "active"],
+    search=("name",), filters=("channel", "active"), group_by=("channel",),
+    order="-date_start", report=Report(groups=("channel",), measures=("cost",)))
+
+
+# -- leads and opportunities ---------------------------------------------------------------
+LEAD_FIELDS = ["name", "contact_name", "company_name", "email", "phone", "city", "country",
+               "source_id", "campaign_id", "status", "user_id", "team_id", "priority",
+               "expected_revenue", "notes"]
+OPPORTUNITY_FIELDS = ["name", "partner_id", "stage_id", "probability", "expected_revenue",
+                      "expected_close", "priority", "user_id", "team_id", "source_id",
+                      "campaign_id", "lost_reason_id", "notes"]
+
+
+def _stage_choices():
+    return [(s.id, s.name) for s in services.stages_for(None)]
+
+
+def _check_salesperson(form, record) -> dict[str, str]:
+    """A salesperson may take a lead for themselves (within their limit), not give it away."""
+    try:
+        services.check_assignment(record.user_id if record else None, form.user_id.data,
+                                  current_user.id, access.can("sale.lead", "d"))
+    except services.SalesError as exc:
+        return {"user_id": exc.message}
+    return {}
+
+
+def _move(lead, stage_id):
+    stage = db.session.get(Stage, stage_id)
+    services.move(lead, stage)
+
+
+leads = ModelViews(
+    Lead, "leads", _l("Leads"),
+    columns=[Column("name", link=True), "company_name", "contact_name",
+             Column("source_id", related="name"), "status",
+             Column("user_id", related="name"), "created_at"],
+    fields=LEAD_FIELDS,
+    search=("name", "company_name", "contact_name", "email", "phone"),
+    filters=("status", "source_id", "campaign_id", "user_id", team_filter(Lead.user_id)),
+    group_by=("status", "source_id", "campaign_id", "user_id"), order="-created_at",
+    report=Report(groups=("status", "source_id", "campaign_id", "user_id")),
+    where=lambda: Lead.type == "lead",
+    defaults=lambda: {"user_id": current_user.id},
+    validate=_check_salesperson,
+)
+opportunities = ModelViews(
+    Lead, "opportunities", _l("Pipeline"),
+    columns=[Column("name", link=True), Column("partner_id", related="name"),
+             Column("stage_id", related="name"), Column("expected_revenue", total=True),
+             "probability", "expected_close", Column("user_id", related="name"), "outcome"],
+    fields=OPPORTUNITY_FIELDS,
+    search=("name",),
+    filters=("outcome", "stage_id", "user_id", team_filter(Lead.user_id), "priority"),
+    group_by=("stage_id", "user_id", "team_id", "outcome"), order="-expected_revenue",
+    board=Board("stage_id", details=("partner_id", "expected_close"),
+                total="expected_revenue", stages=_stage_choices, move=_move, per_column=20),
+    calendar=Calendar("expected_close", who="user_id"),
+    report=Report(groups=("stage_id", "user_id", "team_id", "outcome"),
+                  measures=("expected_revenue",)),
+    where=lambda: Lead.type == "opportunity",
+    defaults=lambda: {"user_id": current_user.id, "type": "opportunity"},
+    validate=_check_salesperson,
+)
+
+
+# -- orders --------------------------------------------------------------------------------
+orders = ModelViews(
+    Order, "orders", _l("Quotations and orders"),
+    columns=[Column("name", link=True), Column("partner_id", related="name"), "date_order",
+             Column("user_id", related="name"), "state",
+             Column("amount_total", total=True)],
+    search=("name",), filters=("state", "user_id", team_filter(Order.user_id)),
+    group_by=("state", "user_id", "partner_id"), order="-date_order",
+    report=Report(groups=("state", "user_id", "team_id"),
+                  measures=("amount_untaxed", "amount_total")),
+    forms=False, importable=False)
+
+for views_ in (products, pricelists, pricelist_items, stages, sources, lost_reasons,
+               assignment, campaigns, leads, opportunities, orders):
+    views_.register(bp)
+
+
+def _refused(exc: services.SalesError):
+    db.session.rollback()
+    flash(exc.message, "danger")
+
+
+def _posted() -> bool:
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    return True
+
+
+# -- a lead's or an opportunity's actions --------------------------------------------------
+def lead_actions(lead) -> Markup:
+    """Buttons above a lead's or opportunity's form (the slot sale.lead.form.actions)."""
+    reasons = choices_of(LostReason) if lead.type == "opportunity" else []
+    return Markup(render_template("sales/_lead_actions.html", lead=lead, reasons=reasons,
+                                  can_write=access.can("sale.lead", "w"),
+                                  can_quote=access.can("sale.order", "c")))
+
+
+def lead_side(lead) -> Markup:
+    """The activities logged against the lead, and its quotations."""
+    from core.activities.models import Activity
+
+    activities = db.session.execute(access.select_for(Activity).where(
+        Activity.res_model == "sale.lead", Activity.res_id == lead.id
+    ).order_by(Activity.due_at.desc()).limit(20)).scalars().all() \
+        if access.can("activity", "r") else []
+    quotes = db.session.execute(access.select_for(Order).where(
+        Order.lead_id == lead.id).order_by(Order.id.desc()).limit(20)).scalars().all() \
+        if access.can("sale.order", "r") else []
+    return Markup(render_template("sales/_lead_side.html", lead=lead, activities=activities,
+                                  quotes=quotes))
+
+
+@bp.route("/leads/<int:record_id>/convert", methods=["GET"])
+@access.requires("sale.lead", "w")
+def lead_convert(record_id):
+    """Choose the customer the opportunity is for: a likely duplicate, or a new one."""
+    from core.partners.duplicates import likely_duplicates
+
+    lead = access.get_for(Lead, record_id, "w")
+    if lead.type != "lead":
+        return redirect(url_for("sales.opportunities_edit", record_id=lead.id))
+    found = likely_duplicates(lead.company_name or lead.contact_name or lead.name, lead.email,
+                              lead.phone)
+    return render_template("sales/convert.html", lead=lead, candidates=found)
+
+
+@bp.route("/leads/<int:record_id>/<any(claim, release, convert, won, lost, reopen, "
+          "disqualify):action>", methods=["POST"])
+@access.requires("sale.lead", "w")
+def lead_action(record_id, action):
+    _posted()
+    lead = access.get_for(Lead, record_id, "w")
+    try:
+        if action == "claim":
+            services.claim(lead, current_user)
+            message = _("The lead is yours.")
+        elif action == "release":
+            services.release(lead)
+            message = _("The lead is back in the pool.")
+        elif action == "convert":
+            partner_id = request.form.get("partner_id", type=int)
+            if partner_id is not None:  # an existing customer: one the user may see
+                partner_id = access.get_for(Partner, partner_id).id
+            services.convert(lead, partner_id, create_partner=True,
+                             link_duplicate=request.form.get("partner_id") != "new")
+            message = _("Converted to an opportunity.")
+        elif action == "won":
+            services.mark_won(lead)
+            message = _("Marked as won.")
+        elif action == "lost":
+            services.mark_lost(lead, request.form.get("lost_reason_id", type=int))
+            message = _("Marked as lost.")
+        elif action == "disqualify":
+            services.disqualify(lead)
+            message = _("The lead was disqualified.")
+        else:
+            services.reopen(lead)
+            message = _("Reopened.")
+        db.session.commit()
+    except services.SalesError as exc:
+        _refused(exc)
+    else:
+        flash(message, "success")
+    target = "opportunities" if lead.type == "opportunity" else "leads"
+    if action == "claim" and request.form.get("next") == "pool":
+        return redirect(url_for("sales.pool"))
+    return redirect(url_for(f"sales.{target}_edit", record_id=lead.id))
+
+
+@bp.route("/leads/<int:record_id>/quote", methods=["POST"])
+@access.requires("sale.order", "c")
+def lead_quote(record_id):
+    _posted()
+    lead = access.get_for(Lead, record_id, "w")
+    try:
+        order = services.new_order_for(lead, current_user.id)
+        db.session.commit()
+    except services.SalesError as exc:
+        _refused(exc)
+        return redirect(url_for("sales.opportunities_edit", record_id=lead.id))
+    return redirect(url_for("sales.orders_edit", record_id=order.id))
+
+
+@bp.route("/campaigns/results")
+@access.requires("sale.campaign", "r")
+def campaign_results():
+    """Each campaign's cost against the leads it brought and the revenue it won."""
+    found = db.session.execute(access.select_for(Campaign).order_by(
+        Campaign.date_start.desc().nulls_last(), Campaign.id.desc()).limit(200)).scalars().all()
+    results = analysis.campaign_results([c.id for c in found])
+    return render_template("sales/campaign_results.html", campaigns=found, results=results,
+                           v=campaigns)
+
+
+@bp.route("/pool")
+@access.requires("sale.lead", "r")
+def pool():
+    """Unassigned open leads anyone may claim, oldest first, with how many I hold."""
+    query = access.select_for(Lead).where(Lead.user_id.is_(None), Lead.outcome == "open")
+    source = request.args.get("source", type=int)
+    if source:
+        query = query.where(Lead.source_id == source)
+    waiting = db.session.execute(query.order_by(Lead.created_at, Lead.id).limit(200)
+                                 ).scalars().all()
+    sources = dict(choices_of(LeadSource))
+    return render_template("sales/pool.html", leads=waiting, sources=sources,
+                           held=services.held_by(current_user.id),
+                           limit=services.lead_limit(), idle_days=services.pool_idle_days())
+
+
+# -- orders: the quotation editor, printing and states ----------------------------------------
+def _line_rows(form) -> tuple[list[dict], list[str]]:
+    """The lines posted by the quotation editor, parsed, with errors per line."""
+    rows, errors = [], []
+    products_ = form.getlist("line_product")
+    for i, product_id in enumerate(products_):
+        description = (form.getlist("line_description")[i] or "").strip()
+        quantity, price, discount = (form.getlist(k)[i].strip() for k in (
+            "line_quantity", "line_price", "line_discount"))
+        if not (product_id or description):
+            continue
+        try:
+            if product_id and not (product_id.isdigit() and len(product_id) < 18):
+                raise ValueError(product_id)
+            row = {"product_id": int(product_id) if product_id else None,
+                   "description": description or None,
+                   "quantity": Decimal(quantity or "1"),
+                   "price_unit": Decimal(price) if price else None,
+                   "discount": Decimal(discount) if discount else None}
+            if any(isinstance(v, Decimal) and not (v.is_finite() and abs(v) < 10**12)
+                   for v in row.values()):
+                raise ValueError(quantity)
+            rows.append(row)
+        except (InvalidOperation, ValueError):
+            errors.append(_("Line %(n)s: enter numbers for quantity, price and discount.",
+                            n=i + 1))
+    return rows, errors
+
+
+def _order_form(order, lines, errors=None, status=200):
+    partners = choices_of(Partner)
+    if order is not None and order.partner_id not in dict(partners):
+        partners.insert(0, (order.partner_id, db.session.get(Partner, order.partner_id).name))
+    products_ = db.session.execute(access.select_for(Product).where(
+        Product.active.is_(True)).order_by(Product.name).limit(1000)).scalars().all()
+    return render_template(
+        "sales/order_form.html", order=order, lines=lines, errors=errors or [],
+        partners=partners, products=products_,
+        chosen=order.partner_id if order else request.values.get("partner_id", type=int),
+        product_names={p.id: str(p) for p in products_},
+        editable=order is None or order.state in ("draft", "sent"),
+        can_write=access.can("sale.order", "w"), v=orders), status
+
+
+@bp.route("/orders/new", methods=["GET", "POST"], endpoint="orders_new")
+@access.requires("sale.order", "c")
+def order_new():
+    if request.method == "GET":
+        return _order_form(None, [])
+    _posted()
+    rows, errors = _line_rows(request.form)
+    partner_id = request.form.get("partner_id", type=int)
+    if partner_id is None or db.session.execute(access.select_for(Partner).where(
+            Partner.id == partner_id)).first() is None:
+        errors.append(_("Choose a customer."))
+    if not errors:
+        try:
+            order = services.create_order(partner_id, rows, user_id=current_user.id,
+                                          note=request.form.get("note") or None)
+            order.created_by_id = current_user.id
+            db.session.commit()
+        except services.SalesError as exc:
+            db.session.rollback()
+            errors.append(exc.message)
+        else:
+            flash(_("Quotation %(name)s saved.", name=order.name), "success")
+            return redirect(url_for("sales.orders_edit", record_id=order.id))
+    return _order_form(None, rows, errors, 422)
+
+
+@bp.route("/orders/<int:record_id>", methods=["GET", "POST"], endpoint="orders_edit")
+@access.requires("sale.order", "r")
+def order_edit(record_id):
+    order = access.get_for(Order, record_id)
+    lines = db.session.execute(sa.select(OrderLine).where(OrderLine.order_id == order.id)
+                               .order_by(OrderLine.sequence)).scalars().all()
+    if request.method == "GET":
+        return _order_form(order, lines)
+    access.require("sale.order", "w")
+    order = access.get_for(Order, record_id, "w")
+    _posted()
+    rows, errors = _line_rows(request.form)
+    if not errors:
+        try:
+            order.note = request.form.get("note") or None
+            services.set_lines(order, rows)
+            db.session.commit()
+        except services.SalesError as exc:
+            db.session.rollback()
+            errors.append(exc.message)
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("sales.orders_edit", record_id=order.id))
+    order = access.get_for(Order, record_id)
+    return _order_form(order, rows, errors, 422)
+
+
+@bp.route("/orders/<int:record_id>/<any(send, confirm, cancel, done, draft):action>",
+          methods=["POST"])
+@access.requires("sale.order", "w")
+def order_action(record_id, action):
+    _posted()
+    order = access.get_for(Order, record_id, "w")
+    try:
+        if action == "confirm":
+            override = (request.form.get("override") or "").strip() or None
+            if override and not access.can("sale.order", "d"):  # managers only
+                abort(403)
+            for warning in services.confirm(order, override=override):
+                flash(warning, "warning")
+            message = _("%(name)s is confirmed.", name=order.name)
+        else:
+            {"send": services.mark_sent, "cancel": services.cancel, "done": services.mark_done,
+             "draft": services.back_to_draft}[action](order)
+            message = _("Saved.")
+        db.session.commit()
+    except services.SalesError as exc:
+        _refused(exc)
+    else:
+        flash(message, "success")
+    return redirect(url_for("sales.orders_edit", record_id=record_id))
+
+
+@bp.route("/orders/<int:record_id>/print")
+@access.requires("sale.order", "r")
+def order_print(record_id):
+    order = access.get_for(Order, record_id)
+    lines = db.session.execute(sa.select(OrderLine).where(OrderLine.order_id == order.id)
+                               .order_by(OrderLine.sequence)).scalars().all()
+    partner = db.session.get(Partner, order.partner_id)
+    return render_template("sales/order_print.html", order=order, lines=lines,
+                           partner=partner, company=get_setting("company_name", ""))
+
+
+@bp.route("/price")
+@access.requires("product", "r")
+def product_price():
+    """The price the price list gives a customer for a quantity (the quotation editor asks
+    when a product or quantity changes)."""
+    product = access.get_for(Product, request.args.get("product_id", ""))
+    partner_id = request.args.get("partner_id", type=int)
+    partner = db.session.get(Partner, partner_id) if partner_id else None
+    try:
+        quantity = Decimal(request.args.get("quantity") or "1")
+    except InvalidOperation:
+        quantity = Decimal(1)
+    price, discount, _list = services.price_for(product, partner, quantity)
+    return {"price_unit": str(price), "discount": str(discount), "tax_rate":
+            str(product.tax_rate), "description": product.name}
+
+
+# -- forecast and analysis ----------------------------------------------------------------
+def _date_arg(name):
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+@bp.route("/forecast")
+@access.requires("sale.lead", "r")
+def forecast():
+    by = request.args.get("by") if request.args.get("by") in analysis.FORECAST_BY else "month"
+    rows = analysis.forecast(by)
+    chart = {"type": "bar", "labels": [str(r["key"] or "—") for r in rows], "datasets": [
+        {"label": _("Expected revenue"), "data": [float(r["expected"]) for r in rows]},
+        {"label": _("Weighted"), "data": [float(r["weighted"]) for r in rows]}]}
+    return render_template("sales/forecast.html", rows=rows, by=by, chart_json=json.dumps(chart),
+                           total_expected=sum((r["expected"] for r in rows), Decimal(0)),
+                           total_weighted=sum((r["weighted"] for r in rows), Decimal(0)))
+
+
+@bp.route("/analysis", endpoint="analysis")
+@access.requires("sale.order", "r")
+def analysis_view():
+    by = request.args.get("by") if request.args.get("by") in analysis.analysis_keys() \
+        else "customer"
+    result = analysis.sales_analysis(by, _date_arg("from"), _date_arg("to"))
+    chart = {"type": "bar", "labels": [str(r["key"] or "—") for r in result["rows"][:20]],
+             "datasets": [{"label": _("Revenue"),
+                           "data": [float(r["revenue"]) for r in result["rows"][:20]]},
+                          {"label": _("Margin"),
+                           "data": [float(r["margin"]) for r in result["rows"][:20]]}]}
+    return render_template("sales/analysis.html", result=result, by=by,
+                           chart_json=json.dumps(chart))
+
+
+@bp.route("/price-analysis")
+@access.requires("sale.order", "d")
+def price_analysis():
+    result = analysis.price_analysis(_date_arg("from"), _date_arg("to"))
+    return render_template("sales/price_analysis.html", result=result)
+
+
+# -- settings -----------------------------------------------------------------------------
+SETTINGS = [
+    ("sales.pool_idle_days", _l("Days without activity before a lead returns to the pool"),
+     14, 1, 365),
+    ("sales.lead_limit", _l("Most open leads one salesperson may hold"), 50, 1, 10000),
+    ("sales.grade_days", _l("Grading period (days)"), 365, 1, 3650),
+    ("sales.grade_a",
+     _l("Grade A: the top customers making up this many percent of the total"), 80, 1, 100),
+    ("sales.grade_b",
+     _l("Grade B: the next ones, up to this many percent of the total"), 95, 1, 100),
+]
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@access.requires("sale.stage", "w")
+def settings():
+    errors: dict[str, str] = {}
+    values = {key: request.form.get(key, "").strip() if request.method == "POST"
+              else get_setting(key, str(default))
+              for key, _label, default, _low, _high in SETTINGS}
+    basis = request.form.get("sales.grade_basis") if request.method == "POST" else \
+        get_setting("sales.grade_basis", "revenue")
+    if request.method == "POST":
+        _posted()
+        for key, _label, _default, low, high in SETTINGS:
+            if not values[key].isdigit() or not low <= int(values[key]) <= high:
+                errors[key] = _("Enter a whole number from %(low)s to %(high)s.", low=low,
+                                high=high)
+        if basis not in ("revenue", "margin"):
+            errors["sales.grade_basis"] = _("Choose revenue or margin.")
+        if not errors and int(values["sales.grade_a"]) > int(values["sales.grade_b"]):
+            errors["sales.grade_b"] = _("Grade B's share must be at least grade A's.")
+        if not errors:
+            for key, value in values.items():
+                set_setting(key, value)
+            set_setting("sales.grade_basis", basis)
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("sales.settings"))
+    return render_template("sales/settings.html", settings=SETTINGS, values=values,
+                           basis=basis, errors=errors,
+                           config=[stages, sources, lost_reasons, assignment, pricelists,
+                                   pricelist_items]), 422 if errors else 200
+
+
+# -- slots and widgets --------------------------------------------------------------------
+def partner_panel(partner) -> Markup:
+    """The customer's quotations, orders and open opportunities on their page."""
+    if not access.can("sale.order", "r"):
+        return Markup("")
+    ids = [partner.id]
+    if partner.is_company:
+        ids += db.session.execute(sa.select(Partner.id).where(
+            Partner.parent_id == partner.id)).scalars().all()
+    orders_ = db.session.execute(access.select_for(Order).where(
+        Order.partner_id.in_(ids)).order_by(Order.date_order.desc(), Order.id.desc()).limit(10)
+    ).scalars().all()
+    totals = db.session.execute(access.select_for(Order).with_only_columns(
+        sa.func.count(Order.id), sa.func.coalesce(sa.func.sum(Order.amount_untaxed), 0)
+    ).where(Order.partner_id.in_(ids), Order.state.in_(analysis.SOLD))).one()
+    deals = db.session.execute(access.select_for(Lead).where(
+        Lead.partner_id.in_(ids), Lead.type == "opportunity", Lead.outcome == "open"
+    ).order_by(Lead.expected_close).limit(10)).scalars().all()
+    return Markup(render_template("sales/_partner_panel.html", partner=partner,
+                                  orders=orders_, totals=totals, deals=deals))
+
+
+def pipeline_widget(user) -> Markup:
+    if not access.can("sale.lead", "r"):
+        return Markup("")
+    return Markup(render_template("sales/_widget_pipeline.html",
+                                  rows=analysis.my_pipeline(user.id)))
+
+
+def won_widget(user) -> Markup:
+    if not access.can("sale.order", "r"):
+        return Markup("")
+    mine = analysis.won_this_month(user.id)
+    everyone = analysis.won_this_month(None) if access.can("sale.order", "d") else None
+    return Markup(render_template("sales/_widget_won.html", mine=mine, everyone=everyone))
+
+
+def forecast_widget(user) -> Markup:
+    if not access.can("sale.lead", "r"):
+        return Markup("")
+    rows = analysis.forecast("month")
+    chart = {"type": "bar", "labels": [r["key"] for r in rows], "datasets": [
+        {"label": _("Weighted"), "data": [float(r["weighted"]) for r in rows]}]}
+    return Markup(render_template("sales/_widget_forecast.html", rows=rows, chart=chart))
