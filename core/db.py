@@ -45,6 +45,11 @@ class Model(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True, sort_order=90)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, sort_order=91)
 
+    def delete_refusal(self) -> str | None:
+        """Why this record may not be deleted (e.g. a posted invoice), or None. Pages and
+        the API ask before deleting."""
+        return None
+
     @declared_attr
     def created_by_id(cls) -> Mapped[int | None]:
         return mapped_column(sa.ForeignKey("core_user.id", ondelete="SET NULL"), index=True,

@@ -23,7 +23,7 @@ METHODS = [
     ("**/theme.toml", "core.i18n_tools:extract_theme"),
 ]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None,
-            "lazy_ngettext": (1, 2)}
+            "lazy_ngettext": (1, 2), "N_": None}  # N_: a default record name (see sales)
 
 
 def targets() -> list[tuple[Path, Path, list[Path]]]:

@@ -24,6 +24,22 @@ def _isolated_instance(tmp_path_factory):
         os.environ.pop(var, None)
 
 
+@pytest.fixture(autouse=True)
+def _cheap_password_hashes(request, monkeypatch):
+    """Tests sign many people in: a one-round hash keeps the suite fast. Tests marked
+    `real_hashing` (the check that passwords are stored with scrypt) keep the real one."""
+    if request.node.get_closest_marker("real_hashing"):
+        return
+    import functools
+
+    from werkzeug.security import generate_password_hash
+
+    import core.auth.models
+
+    monkeypatch.setattr(core.auth.models, "generate_password_hash",
+                        functools.partial(generate_password_hash, method="pbkdf2:sha256:1"))
+
+
 @pytest.fixture(scope="session")
 def postgres_admin_engine():
     engine = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")

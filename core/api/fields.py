@@ -142,7 +142,7 @@ class Field:
     def _parse_ids(self, value):
         if not isinstance(value, list) or len(value) > 1000:
             raise Invalid(_l("Expected a list of ids."))
-        return sorted({self._parse_integer(v) for v in value})
+        return list(dict.fromkeys(self._parse_integer(v) for v in value))  # order kept
 
     def _parse_date(self, value):
         try:

@@ -172,6 +172,9 @@ def update_record(model, record_id):
 def delete_record(model, record_id):
     resource = _resource(model)
     record = access.get_for(resource.cls, record_id, "d")
+    refusal = record.delete_refusal() if hasattr(record, "delete_refusal") else None
+    if refusal:
+        raise ApiError(409, "not_deletable", refusal)
     db.session.delete(record)
     _commit()
     return "", 204

@@ -42,6 +42,15 @@ def label_of(model, name: str) -> str:
     return info.get("label") or name.replace("_", " ").capitalize()
 
 
+def id_value(text) -> int:
+    """A record id from a request (`request.args.get("x", type=id_value)`): ids beyond
+    what the database holds give None, like text does, never an overflow."""
+    value = int(text)
+    if not 0 < value < 2**63:
+        raise ValueError(text)
+    return value
+
+
 def _optional_int(value):
     if value in (None, "", "None", "0", 0):
         return None

@@ -366,6 +366,10 @@ class ModelViews:
         access.require(self.model_name, "d")
         records = db.session.execute(
             access.select_for(self.model, "d").where(self.model.id.in_(ids))).scalars().all()
+        refusals = [r.delete_refusal() for r in records if hasattr(r, "delete_refusal")]
+        if any(refusals):
+            flash(next(r for r in refusals if r), "danger")
+            return redirect(safe_target(back, self.url("list")))
         try:
             for record in records:
                 db.session.delete(record)
@@ -434,6 +438,10 @@ class ModelViews:
 
     def delete_view(self, record_id):
         record = access.get_for(self.model, record_id, "d")
+        refusal = record.delete_refusal() if hasattr(record, "delete_refusal") else None
+        if refusal:
+            flash(refusal, "danger")
+            return redirect(self.url("list"))
         try:
             db.session.delete(record)
             db.session.commit()

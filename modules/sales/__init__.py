@@ -29,13 +29,22 @@ def register(module) -> None:
     module.on_enable(_defaults)
 
 
+def N_(text: str) -> str:
+    """Marks a default record name for the catalogs: stored in English, shown translated
+    (views pass stage, source and reason names through gettext; a renamed one shows as
+    typed)."""
+    return text
+
+
 # A pipeline, sources and lost reasons to start from (the manager renames or adds); only
 # into empty tables, so enabling again after a disable keeps what the team set up.
-STAGES = [("New", 10, 10, False, False), ("Qualified", 20, 30, False, False),
-          ("Proposal", 30, 60, False, False), ("Negotiation", 40, 80, False, False),
-          ("Won", 90, 100, True, False), ("Lost", 100, 0, False, True)]
-SOURCES = ["Website", "Referral", "Trade fair", "Cold call", "Email campaign", "Social media"]
-LOST_REASONS = ["Too expensive", "Chose a competitor", "No budget", "No answer", "Not a fit"]
+STAGES = [(N_("New"), 10, 10, False, False), (N_("Qualified"), 20, 30, False, False),
+          (N_("Proposal"), 30, 60, False, False), (N_("Negotiation"), 40, 80, False, False),
+          (N_("Won"), 90, 100, True, False), (N_("Lost"), 100, 0, False, True)]
+SOURCES = [N_("Website"), N_("Referral"), N_("Trade fair"), N_("Cold call"),
+           N_("Email campaign"), N_("Social media")]
+LOST_REASONS = [N_("Too expensive"), N_("Chose a competitor"), N_("No budget"),
+                N_("No answer"), N_("Not a fit")]
 
 
 def _defaults(connection) -> None:

@@ -62,7 +62,7 @@ def expose(module) -> None:
                      extra={"items": LINE_ITEMS},
                      description="the order's lines; writing them replaces all lines")],
         actions={"confirm": _action(lambda order, p: services.confirm(
-                     order, override=_text(p, "override"))),
+                     order, override=_override(p))),
                  "cancel": _action(lambda order, p: services.cancel(order)),
                  "send": _action(lambda order, p: services.mark_sent(order)),
                  "done": _action(lambda order, p: services.mark_done(order))},
@@ -98,6 +98,14 @@ def _text(payload, key):
         raise ApiError(422, "invalid", _l("Some values are not valid."),
                        {key: [str(_l("Expected text."))]})
     return value or None
+
+
+def _override(payload):
+    """A manager's written reason to confirm past a refusal; others may not give one."""
+    reason = _text(payload, "override")
+    if reason and not access.can("sale.order", "d"):
+        raise ApiError(403, "forbidden", _l("Only a sales manager may override a refusal."))
+    return reason
 
 
 def _saving_lead(lead, values, creating) -> None:

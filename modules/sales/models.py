@@ -262,6 +262,11 @@ class Order(Model):
     def __str__(self) -> str:
         return self.name
 
+    def delete_refusal(self) -> str | None:
+        if self.state in ("draft", "cancelled"):
+            return None
+        return str(_l("A confirmed order is not deleted: cancel it."))
+
     def invoice_lines(self) -> list[dict]:
         """What there is to bill, for a module that invoices (billing does not import
         sales: it receives the order with `sale.order.confirmed` and reads this)."""

@@ -19,7 +19,7 @@ from core import access
 from core.db import db
 from core.partners.models import Partner
 from core.settings import get_setting, set_setting
-from core.ui.forms import choices_of
+from core.ui.forms import choices_of, id_value
 from core.ui.generic import Board, Calendar, Column, ModelViews, Report, team_filter
 
 from . import analysis, services
@@ -94,7 +94,7 @@ OPPORTUNITY_FIELDS = ["name", "partner_id", "stage_id", "probability", "expected
 
 
 def _stage_choices():
-    return [(s.id, s.name) for s in services.stages_for(None)]
+    return [(s.id, _(s.name)) for s in services.stages_for(None)]
 
 
 def _check_salesperson(form, record) -> dict[str, str]:
@@ -177,7 +177,8 @@ def _posted() -> bool:
 # -- a lead's or an opportunity's actions --------------------------------------------------
 def lead_actions(lead) -> Markup:
     """Buttons above a lead's or opportunity's form (the slot sale.lead.form.actions)."""
-    reasons = choices_of(LostReason) if lead.type == "opportunity" else []
+    reasons = [(i, _(name)) for i, name in choices_of(LostReason)] \
+        if lead.type == "opportunity" else []
     return Markup(render_template("sales/_lead_actions.html", lead=lead, reasons=reasons,
                                   can_write=access.can("sale.lead", "w"),
                                   can_quote=access.can("sale.order", "c")))
@@ -226,7 +227,7 @@ def lead_action(record_id, action):
             services.release(lead)
             message = _("The lead is back in the pool.")
         elif action == "convert":
-            partner_id = request.form.get("partner_id", type=int)
+            partner_id = request.form.get("partner_id", type=id_value)
             if partner_id is not None:  # an existing customer: one the user may see
                 partner_id = access.get_for(Partner, partner_id).id
             services.convert(lead, partner_id, create_partner=True,
@@ -236,7 +237,7 @@ def lead_action(record_id, action):
             services.mark_won(lead)
             message = _("Marked as won.")
         elif action == "lost":
-            services.mark_lost(lead, request.form.get("lost_reason_id", type=int))
+            services.mark_lost(lead, request.form.get("lost_reason_id", type=id_value))
             message = _("Marked as lost.")
         elif action == "disqualify":
             services.disqualify(lead)
@@ -285,12 +286,12 @@ def campaign_results():
 def pool():
     """Unassigned open leads anyone may claim, oldest first, with how many I hold."""
     query = access.select_for(Lead).where(Lead.user_id.is_(None), Lead.outcome == "open")
-    source = request.args.get("source", type=int)
+    source = request.args.get("source", type=id_value)
     if source:
         query = query.where(Lead.source_id == source)
     waiting = db.session.execute(query.order_by(Lead.created_at, Lead.id).limit(200)
                                  ).scalars().all()
-    sources = dict(choices_of(LeadSource))
+    sources = {i: _(name) for i, name in choices_of(LeadSource)}
     return render_template("sales/pool.html", leads=waiting, sources=sources,
                            held=services.held_by(current_user.id),
                            limit=services.lead_limit(), idle_days=services.pool_idle_days())
@@ -326,15 +327,19 @@ def _line_rows(form) -> tuple[list[dict], list[str]]:
 
 
 def _order_form(order, lines, errors=None, status=200):
-    partners = choices_of(Partner)
-    if order is not None and order.partner_id not in dict(partners):
-        partners.insert(0, (order.partner_id, db.session.get(Partner, order.partner_id).name))
+    partners = choices_of(Partner)  # the first few hundred by name, and the chosen one
+    chosen = order.partner_id if order else request.values.get("partner_id", type=id_value)
+    if chosen and chosen not in dict(partners):
+        found = db.session.execute(access.select_for(Partner).where(Partner.id == chosen)
+                                   ).scalar()
+        if found is not None:
+            partners.insert(0, (found.id, found.name))
     products_ = db.session.execute(access.select_for(Product).where(
         Product.active.is_(True)).order_by(Product.name).limit(1000)).scalars().all()
     return render_template(
         "sales/order_form.html", order=order, lines=lines, errors=errors or [],
         partners=partners, products=products_,
-        chosen=order.partner_id if order else request.values.get("partner_id", type=int),
+        chosen=chosen,
         product_names={p.id: str(p) for p in products_},
         editable=order is None or order.state in ("draft", "sent"),
         can_write=access.can("sale.order", "w"), v=orders), status
@@ -347,7 +352,7 @@ def order_new():
         return _order_form(None, [])
     _posted()
     rows, errors = _line_rows(request.form)
-    partner_id = request.form.get("partner_id", type=int)
+    partner_id = request.form.get("partner_id", type=id_value)
     if partner_id is None or db.session.execute(access.select_for(Partner).where(
             Partner.id == partner_id)).first() is None:
         errors.append(_("Choose a customer."))
@@ -436,7 +441,7 @@ def product_price():
     """The price the price list gives a customer for a quantity (the quotation editor asks
     when a product or quantity changes)."""
     product = access.get_for(Product, request.args.get("product_id", ""))
-    partner_id = request.args.get("partner_id", type=int)
+    partner_id = request.args.get("partner_id", type=id_value)
     partner = db.session.get(Partner, partner_id) if partner_id else None
     try:
         quantity = Decimal(request.args.get("quantity") or "1")

@@ -12,6 +12,7 @@ from core.db import db
 from ..conftest import init_db, login, make_app
 
 
+@pytest.mark.real_hashing
 def test_passwords_are_stored_with_scrypt(app):
     with app.app_context():
         user = db.session.execute(sa.select(User).where(User.login == "admin")).scalar()

@@ -43,3 +43,14 @@ def test_catalogs_are_complete_and_current(folder):
 def _key(value):
     """Plural entries come back as lists from .mo files and tuples from .po files."""
     return tuple(value) if isinstance(value, list | tuple) else value
+
+
+@pytest.mark.parametrize("folder", sorted(CATALOGS), ids=lambda p: p.parent.name)
+def test_no_message_has_a_bare_percent_sign(folder):
+    """Templates format every translated string with its variables (Jinja's new-style
+    gettext), so a lone '%' ("Tax %") breaks the page; write it out or use a placeholder."""
+    import re
+
+    bare = sorted(str(m.id) for m in extract(CATALOGS[folder])
+                  if m.id and "%" in re.sub(r"%%|%\(\w+\)[sd]", "", str(m.id)))
+    assert bare == []

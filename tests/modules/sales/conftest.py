@@ -2,7 +2,6 @@
 salesperson) and Mia (sales manager), and small builders for the records they work with."""
 from __future__ import annotations
 
-import functools
 from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
@@ -16,18 +15,6 @@ from core.db import db
 from core.modules import get_registry, lifecycle
 
 from ...conftest import add_user, login
-
-
-@pytest.fixture(autouse=True)
-def _cheap_password_hashes(monkeypatch):
-    """Every test signs people in: a one-round hash keeps the folder fast (the hashing
-    itself is tested in tests/core)."""
-    from werkzeug.security import generate_password_hash
-
-    import core.auth.models
-
-    monkeypatch.setattr(core.auth.models, "generate_password_hash",
-                        functools.partial(generate_password_hash, method="pbkdf2:sha256:1"))
 
 
 @pytest.fixture

@@ -1,0 +1,167 @@
+"""Billing records: payment terms, invoices (and credit notes) with lines and due dates,
+payments and what each payment settles."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import Model, db
+
+Money = sa.Numeric(16, 2)
+Quantity = sa.Numeric(16, 3)
+Percent = sa.Numeric(5, 2)
+
+INVOICE_STATES = {"draft": _l("Draft"), "posted": _l("Posted"), "paid": _l("Paid"),
+                  "cancelled": _l("Cancelled")}
+INVOICE_KINDS = {"invoice": _l("Invoice"), "refund": _l("Credit note")}
+METHODS = {"bank": _l("Bank transfer"), "cash": _l("Cash"), "card": _l("Card"),
+           "other": _l("Other")}
+
+
+class PaymentTerm(Model):
+    """e.g. "30 days", or "50% now, 50% in 60 days": its lines give the due dates."""
+    __model__ = "billing.payment_term"
+
+    name: Mapped[str] = mapped_column(sa.String(128), unique=True, info={"label": _l("Name")})
+    # "percent@days" parts separated by commas, e.g. "50@0, 50@60"; one line "100@30"
+    schedule: Mapped[str] = mapped_column(sa.String(200), default="100@0",
+                                          info={"label": _l("Schedule")})
+    active: Mapped[bool] = mapped_column(default=True, info={"label": _l("Active")})
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PartnerTerms(db.Model):
+    """A customer's payment term: billing's own table keyed by the partner (core's partner
+    table stays core's)."""
+    __tablename__ = "billing_partner_terms"
+
+    partner_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("partner.id", ondelete="CASCADE"), primary_key=True)
+    payment_term_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("billing_payment_term.id", ondelete="SET NULL"), index=True)
+
+
+class Invoice(Model):
+    __model__ = "billing.invoice"
+    __timeline__ = True
+    __table_args__ = (sa.Index("ix_billing_invoice_open", "state", "partner_id", "date_due"),)
+
+    name: Mapped[str | None] = mapped_column(sa.String(32), unique=True,
+                                             info={"label": _l("Number")})
+    kind: Mapped[str] = mapped_column(sa.String(8), default="invoice", index=True,
+                                      info={"label": _l("Type"), "choices": INVOICE_KINDS})
+    partner_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("partner.id", ondelete="RESTRICT"), index=True,
+        info={"label": _l("Customer")})
+    # the sales order it bills, when the sales module made it (a plain id: billing does
+    # not depend on sales)
+    order_id: Mapped[int | None] = mapped_column(index=True, info={"label": _l("Order")})
+    origin: Mapped[str | None] = mapped_column(sa.String(64), info={"label": _l("Source")})
+    refund_of_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("billing_invoice.id", ondelete="SET NULL"), index=True,
+        info={"label": _l("Credit note for")})
+    payment_term_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("billing_payment_term.id", ondelete="SET NULL"), index=True,
+        info={"label": _l("Payment term")})
+    date_invoice: Mapped[date] = mapped_column(default=date.today, index=True,
+                                               info={"label": _l("Invoice date")})
+    date_due: Mapped[date | None] = mapped_column(index=True, info={"label": _l("Due date")})
+    state: Mapped[str] = mapped_column(sa.String(16), default="draft", index=True,
+                                       info={"label": _l("Status"), "choices": INVOICE_STATES})
+    amount_untaxed: Mapped[Decimal] = mapped_column(Money, default=Decimal(0),
+                                                    info={"label": _l("Untaxed")})
+    amount_tax: Mapped[Decimal] = mapped_column(Money, default=Decimal(0),
+                                                info={"label": _l("Tax")})
+    amount_total: Mapped[Decimal] = mapped_column(Money, default=Decimal(0),
+                                                  info={"label": _l("Total")})
+    amount_paid: Mapped[Decimal] = mapped_column(Money, default=Decimal(0),
+                                                 info={"label": _l("Paid")})
+    amount_residual: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), index=True,
+                                                     info={"label": _l("Amount due")})
+    reminded_on: Mapped[date | None] = mapped_column(info={"label": _l("Reminded on")})
+    note: Mapped[str | None] = mapped_column(sa.Text, info={"label": _l("Notes")})
+
+    def __str__(self) -> str:
+        return self.name or str(_l("Draft invoice"))
+
+    def delete_refusal(self) -> str | None:
+        if self.state == "draft":
+            return None
+        return str(_l("A posted invoice keeps its number: cancel it or make a credit note."))
+
+
+class InvoiceLine(Model):
+    __model__ = "billing.invoice.line"
+    __table_args__ = (sa.Index("ix_billing_invoice_line_inv", "invoice_id", "sequence"),)
+
+    invoice_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("billing_invoice.id", ondelete="CASCADE"))
+    sequence: Mapped[int] = mapped_column(default=10)
+    # what it bills, as plain ids: billing does not depend on the module that sells
+    product_id: Mapped[int | None] = mapped_column(index=True)
+    order_line_id: Mapped[int | None] = mapped_column(index=True)
+    description: Mapped[str] = mapped_column(sa.String(400),
+                                             info={"label": _l("Description")})
+    quantity: Mapped[Decimal] = mapped_column(Quantity, default=Decimal(1),
+                                              info={"label": _l("Quantity")})
+    price_unit: Mapped[Decimal] = mapped_column(Money, default=Decimal(0),
+                                                info={"label": _l("Unit price")})
+    discount: Mapped[Decimal] = mapped_column(Percent, default=Decimal(0),
+                                              info={"label": _l("Discount")})
+    tax_rate: Mapped[Decimal] = mapped_column(Percent, default=Decimal(0),
+                                              info={"label": _l("Tax rate")})
+    amount_untaxed: Mapped[Decimal] = mapped_column(Money, default=Decimal(0),
+                                                    info={"label": _l("Subtotal")})
+    amount_tax: Mapped[Decimal] = mapped_column(Money, default=Decimal(0),
+                                                info={"label": _l("Tax")})
+
+
+class InvoiceDue(Model):
+    """One due date of an invoice, from its payment term: how much falls due when."""
+    __model__ = "billing.invoice.due"
+    __table_args__ = (sa.Index("ix_billing_invoice_due_inv", "invoice_id", "date_due"),)
+
+    invoice_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("billing_invoice.id", ondelete="CASCADE"))
+    date_due: Mapped[date] = mapped_column(index=True, info={"label": _l("Due date")})
+    amount: Mapped[Decimal] = mapped_column(Money, info={"label": _l("Amount")})
+
+
+class Payment(Model):
+    __model__ = "billing.payment"
+    __timeline__ = True
+
+    partner_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("partner.id", ondelete="RESTRICT"), index=True,
+        info={"label": _l("Customer")})
+    date: Mapped[date] = mapped_column(default=date.today, index=True,
+                                       info={"label": _l("Date")})
+    amount: Mapped[Decimal] = mapped_column(Money, info={"label": _l("Amount")})
+    method: Mapped[str] = mapped_column(sa.String(16), default="bank",
+                                        info={"label": _l("Method"), "choices": METHODS})
+    reference: Mapped[str | None] = mapped_column(sa.String(128),
+                                                  info={"label": _l("Reference")})
+    unallocated: Mapped[Decimal] = mapped_column(Money, default=Decimal(0),
+                                                 info={"label": _l("Not allocated")})
+
+    def delete_refusal(self) -> str | None:
+        if self.unallocated == self.amount:
+            return None
+        return str(_l("This payment settled invoices; record a correcting entry instead."))
+
+
+class PaymentAllocation(Model):
+    """The part of a payment that settles one invoice."""
+    __model__ = "billing.payment.allocation"
+
+    payment_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("billing_payment.id", ondelete="CASCADE"), index=True)
+    invoice_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("billing_invoice.id", ondelete="CASCADE"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Money)

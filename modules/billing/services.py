@@ -1,0 +1,358 @@
+"""Billing rules: invoices from lines or from a confirmed order, posting with gapless
+numbers and due dates from the payment term, credit notes, payments settling one or
+several invoices, and receivables with ageing. Callers commit (see modules/sales/services)."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from core.db import db
+from core.money import line_amounts, money, totals
+from core.partners.models import Partner
+from core.sequences import next_number
+from core.settings import get_setting
+
+from .models import (
+    INVOICE_STATES,
+    Invoice,
+    InvoiceDue,
+    InvoiceLine,
+    PartnerTerms,
+    Payment,
+    PaymentAllocation,
+    PaymentTerm,
+)
+
+HUNDRED = Decimal(100)
+# what a line may hold, so that amounts fit Numeric(16, 2) (as on quotations)
+LIMIT_QUANTITY, LIMIT_PRICE, LIMIT_AMOUNT = Decimal(10) ** 9, Decimal(10) ** 12, Decimal(10) ** 13
+BUCKETS = ("not_due", "1_30", "31_60", "61_90", "over_90")
+
+
+class BillingError(Exception):
+    def __init__(self, message: str, code: str = "refused"):
+        super().__init__(message)
+        self.message, self.code = message, code
+
+
+# -- payment terms -----------------------------------------------------------------------
+def parse_schedule(text: str) -> list[tuple[Decimal, int]]:
+    """"50@0, 50@60" -> [(50, 0), (50, 60)]; the percentages must add up to 100."""
+    parts = []
+    try:
+        for chunk in (text or "").split(","):
+            percent, _sep, days = chunk.strip().partition("@")
+            parts.append((Decimal(percent), int(days or 0)))
+    except (InvalidOperation, ValueError):
+        raise BillingError(_("Write the schedule as percent@days, e.g. 50@0, 50@60."),
+                           "invalid") from None
+    if not parts or sum(p for p, _d in parts) != HUNDRED or any(
+            p <= 0 or d < 0 for p, d in parts):
+        raise BillingError(_("The schedule's percentages must be positive and add up to 100."),
+                           "invalid")
+    return parts
+
+
+def term_of(partner_id: int) -> PaymentTerm | None:
+    return db.session.execute(sa.select(PaymentTerm).join(
+        PartnerTerms, PartnerTerms.payment_term_id == PaymentTerm.id).where(
+        PartnerTerms.partner_id == partner_id)).scalar()
+
+
+def set_term(partner_id: int, term_id: int | None) -> None:
+    row = db.session.get(PartnerTerms, partner_id) or PartnerTerms(partner_id=partner_id)
+    row.payment_term_id = term_id
+    db.session.add(row)
+
+
+def due_dates(total: Decimal, start: date, term: PaymentTerm | None) -> list[tuple[date, Decimal]]:
+    """The installments of `total`; the last takes the rounding remainder."""
+    schedule = parse_schedule(term.schedule) if term else [(HUNDRED, 0)]
+    dues, left = [], total
+    for i, (percent, days) in enumerate(schedule):
+        amount = left if i == len(schedule) - 1 else money(total * percent / HUNDRED)
+        dues.append((start + timedelta(days=days), amount))
+        left -= amount
+    return dues
+
+
+# -- invoices ----------------------------------------------------------------------------
+def create_invoice(partner_id: int, lines: list[dict], kind: str = "invoice",
+                   order_id: int | None = None, origin: str | None = None,
+                   refund_of_id: int | None = None, date_invoice: date | None = None) -> Invoice:
+    if db.session.get(Partner, partner_id) is None:
+        raise BillingError(_("Choose a customer."), "invalid")
+    invoice = Invoice(partner_id=partner_id, kind=kind, order_id=order_id, origin=origin,
+                      refund_of_id=refund_of_id, state="draft",
+                      date_invoice=date_invoice or date.today())
+    term = term_of(partner_id)
+    invoice.payment_term_id = term.id if term else None
+    db.session.add(invoice)
+    db.session.flush()
+    set_lines(invoice, lines)
+    return invoice
+
+
+def set_lines(invoice: Invoice, lines: list[dict]) -> None:
+    if invoice.state != "draft":
+        raise BillingError(_("Only a draft invoice can be changed."), "invalid_state")
+    db.session.execute(sa.delete(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id))
+    built = []
+    for number, values in enumerate(lines, start=1):
+        quantity = Decimal(values.get("quantity") if values.get("quantity") is not None else 1)
+        description = (values.get("description") or "").strip()
+        if quantity <= 0 or not description:
+            raise BillingError(_("Line %(n)s needs a description and a quantity above zero.",
+                                 n=number), "invalid")
+        price, discount, tax = (Decimal(values.get(k) or 0) for k in (
+            "price_unit", "discount", "tax_rate"))
+        if not (quantity.is_finite() and quantity < LIMIT_QUANTITY and price.is_finite()
+                and 0 <= price < LIMIT_PRICE and discount.is_finite() and 0 <= discount <= 100
+                and tax.is_finite() and 0 <= tax <= 100):
+            raise BillingError(_("Line %(n)s: check the quantity, the price, the discount "
+                                 "and the tax rate.", n=number), "invalid")
+        line = InvoiceLine(
+            invoice_id=invoice.id, sequence=number * 10, description=description,
+            product_id=values.get("product_id"), order_line_id=values.get("order_line_id"),
+            quantity=quantity, price_unit=money(price), discount=discount, tax_rate=tax)
+        line.amount_untaxed, line.amount_tax = line_amounts(
+            line.quantity, line.price_unit, line.discount, line.tax_rate)
+        if line.amount_untaxed >= LIMIT_AMOUNT:
+            raise BillingError(_("Line %(n)s: the amount is too large.", n=number), "invalid")
+        built.append(line)
+    db.session.add_all(built)
+    invoice.amount_untaxed, invoice.amount_tax, invoice.amount_total = totals(built)
+    invoice.amount_residual = invoice.amount_total
+
+
+def invoiced_quantities(order_line_ids: list[int]) -> dict[int, Decimal]:
+    """Quantity already on invoices (less credit notes) per order line, cancelled ones aside."""
+    if not order_line_ids:
+        return {}
+    sign = sa.case((Invoice.kind == "refund", -1), else_=1)
+    rows = db.session.execute(
+        sa.select(InvoiceLine.order_line_id, sa.func.sum(InvoiceLine.quantity * sign))
+        .join(Invoice, Invoice.id == InvoiceLine.invoice_id)
+        .where(InvoiceLine.order_line_id.in_(order_line_ids), Invoice.state != "cancelled")
+        .group_by(InvoiceLine.order_line_id)).all()
+    return {line_id: Decimal(qty or 0) for line_id, qty in rows}
+
+
+def invoice_from_order(order, remaining: bool = True) -> Invoice:
+    """A draft invoice for a confirmed order: all its lines, or what is not yet invoiced.
+    `order` is the sales module's record; billing reads it through `invoice_lines()`."""
+    if order.state not in ("confirmed", "done"):
+        raise BillingError(_("Only a confirmed order can be invoiced."), "invalid_state")
+    lines = order.invoice_lines()
+    if remaining:
+        done = invoiced_quantities([line["order_line_id"] for line in lines])
+        for line in lines:
+            line["quantity"] = line["quantity"] - done.get(line["order_line_id"], Decimal(0))
+        lines = [line for line in lines if line["quantity"] > 0]
+    if not lines:
+        raise BillingError(_("Everything on this order is invoiced already."), "nothing_to_do")
+    return create_invoice(order.partner_id, lines, order_id=order.id, origin=order.name)
+
+
+def post(invoice: Invoice) -> None:
+    """Draft -> posted: its number (gapless per year), due dates from the payment term."""
+    if invoice.state != "draft":
+        raise BillingError(_("Only a draft invoice can be posted."), "invalid_state")
+    if invoice.amount_total <= 0:
+        raise BillingError(_("An invoice needs lines with an amount before posting."),
+                           "invalid")
+    prefix = "RINV" if invoice.kind == "refund" else "INV"
+    invoice.name = next_number(prefix, invoice.date_invoice.year)
+    invoice.state = "posted"
+    term = db.session.get(PaymentTerm, invoice.payment_term_id) \
+        if invoice.payment_term_id else None
+    dues = due_dates(invoice.amount_total, invoice.date_invoice, term)
+    db.session.add_all([InvoiceDue(invoice_id=invoice.id, date_due=d, amount=a)
+                        for d, a in dues])
+    invoice.date_due = dues[0][0]
+    if invoice.kind == "refund" and invoice.refund_of_id:
+        # the credit settles what is still due on the invoice; the rest (what the customer
+        # paid already) stays open on the credit note, owed back to them
+        original = db.session.get(Invoice, invoice.refund_of_id)
+        if original is not None and original.state == "posted":
+            applied = min(invoice.amount_total, original.amount_residual)
+            _settle(original, applied)
+            _settle(invoice, applied)
+
+
+def cancel(invoice: Invoice) -> None:
+    if invoice.state == "cancelled":
+        raise BillingError(_("This invoice is cancelled already."), "invalid_state")
+    if invoice.amount_paid > 0:
+        raise BillingError(_("This invoice has payments; make a credit note instead."),
+                           "invalid_state")
+    invoice.state, invoice.amount_residual = "cancelled", Decimal(0)
+
+
+def credit_note(invoice: Invoice) -> Invoice:
+    """A draft credit note with the invoice's lines (edit it for a partial credit)."""
+    if invoice.kind != "invoice" or invoice.state not in ("posted", "paid"):
+        raise BillingError(_("Only a posted invoice can be credited."), "invalid_state")
+    lines = [{"description": line.description, "product_id": line.product_id,
+              "order_line_id": line.order_line_id, "quantity": line.quantity,
+              "price_unit": line.price_unit, "discount": line.discount,
+              "tax_rate": line.tax_rate}
+             for line in db.session.execute(sa.select(InvoiceLine).where(
+                 InvoiceLine.invoice_id == invoice.id).order_by(InvoiceLine.sequence)).scalars()]
+    return create_invoice(invoice.partner_id, lines, kind="refund", order_id=invoice.order_id,
+                          origin=invoice.name, refund_of_id=invoice.id)
+
+
+def _settle(invoice: Invoice, amount: Decimal) -> None:
+    """Count `amount` as paid; the invoice's due date moves to its first installment not
+    yet covered (what the overdue reminders and the lists go by)."""
+    invoice.amount_paid += amount
+    invoice.amount_residual = invoice.amount_total - invoice.amount_paid
+    if invoice.amount_residual <= 0:
+        invoice.state = "paid"
+        return
+    running = Decimal(0)
+    for due in db.session.execute(sa.select(InvoiceDue).where(
+            InvoiceDue.invoice_id == invoice.id).order_by(InvoiceDue.date_due,
+                                                          InvoiceDue.id)).scalars():
+        running += due.amount
+        if running > invoice.amount_paid:
+            invoice.date_due = due.date_due
+            break
+
+
+# -- payments ----------------------------------------------------------------------------
+def register_payment(partner_id: int, amount: Decimal, invoice_ids: list[int] | None = None,
+                     on: date | None = None, method: str = "bank",
+                     reference: str | None = None) -> Payment:
+    payment = Payment(partner_id=partner_id, amount=amount, date=on or date.today(),
+                      method=method, reference=reference)
+    record_payment(payment, invoice_ids)
+    return payment
+
+
+def record_payment(payment: Payment, invoice_ids: list[int] | None = None) -> None:
+    """Record `payment` and settle the named invoices in that order (or the customer's
+    open invoices, oldest due first); a part payment leaves the rest due, an overpayment
+    stays on the payment as not allocated. The invoices are locked while settling."""
+    payment.amount = money(payment.amount or 0)
+    if payment.amount <= 0:
+        raise BillingError(_("The amount must be more than zero."), "invalid")
+    query = sa.select(Invoice).where(
+        Invoice.partner_id == payment.partner_id, Invoice.kind == "invoice",
+        Invoice.state == "posted", Invoice.amount_residual > 0)
+    if invoice_ids:
+        found = {i.id: i for i in db.session.execute(
+            query.where(Invoice.id.in_(invoice_ids)).with_for_update(),
+            execution_options={"populate_existing": True}).scalars()}
+        if len(found) != len(set(invoice_ids)):
+            raise BillingError(_("Some of these invoices are not open invoices of this "
+                                 "customer."), "invalid")
+        invoices = [found[i] for i in dict.fromkeys(invoice_ids)]
+    else:
+        invoices = db.session.execute(query.order_by(
+            Invoice.date_due, Invoice.id).with_for_update(),
+            execution_options={"populate_existing": True}).scalars().all()
+    payment.date = payment.date or date.today()
+    db.session.add(payment)
+    db.session.flush()
+    left = payment.amount
+    for invoice in invoices:
+        if left <= 0:
+            break
+        part = min(left, invoice.amount_residual)
+        db.session.add(PaymentAllocation(payment_id=payment.id, invoice_id=invoice.id,
+                                         amount=part))
+        _settle(invoice, part)
+        left -= part
+    payment.unallocated = left
+
+
+# -- receivables -------------------------------------------------------------------------
+def ageing(today: date | None = None, partner_id: int | None = None,
+           salesperson_id: int | None = None) -> list[dict]:
+    """Open amounts per customer in buckets by days past due: not due, 1-30, 31-60, 61-90,
+    90+, from each unpaid installment (payments settle the earliest first). One query."""
+    today = today or date.today()
+    due = sa.func.sum(InvoiceDue.amount).over(
+        partition_by=InvoiceDue.invoice_id,
+        order_by=(InvoiceDue.date_due, InvoiceDue.id)).label("running")
+    installments = (sa.select(InvoiceDue.invoice_id, InvoiceDue.date_due, InvoiceDue.amount,
+                              due, Invoice.partner_id, Invoice.amount_paid)
+                    .join(Invoice, Invoice.id == InvoiceDue.invoice_id)
+                    .where(Invoice.state == "posted", Invoice.kind == "invoice",
+                           Invoice.amount_residual > 0))
+    if partner_id:
+        installments = installments.where(Invoice.partner_id == partner_id)
+    if salesperson_id:
+        installments = installments.join(Partner, Partner.id == Invoice.partner_id).where(
+            Partner.salesperson_id == salesperson_id)
+    sub = installments.subquery()
+    # what is still open of each installment, once the paid amount covered the earlier ones
+    open_part = sa.case((sub.c.running <= sub.c.amount_paid, 0),
+                        (sub.c.running - sub.c.amount < sub.c.amount_paid,
+                         sub.c.running - sub.c.amount_paid), else_=sub.c.amount)
+    late = _days_between(sub.c.date_due, today)
+    bucket = {
+        "not_due": late <= 0, "1_30": sa.and_(late > 0, late <= 30),
+        "31_60": sa.and_(late > 30, late <= 60), "61_90": sa.and_(late > 60, late <= 90),
+        "over_90": late > 90}
+    query = (sa.select(sub.c.partner_id, Partner.name, *[
+        sa.func.coalesce(sa.func.sum(sa.case((cond, open_part), else_=0)), 0).label(name)
+        for name, cond in bucket.items()]).join(Partner, Partner.id == sub.c.partner_id)
+        .group_by(sub.c.partner_id, Partner.name).order_by(Partner.name))
+    rows = []
+    for row in db.session.execute(query):
+        values = {name: Decimal(getattr(row, name)) for name in BUCKETS}
+        rows.append({"partner_id": row.partner_id, "partner": row.name, **values,
+                     "total": sum(values.values(), Decimal(0))})
+    return rows
+
+
+def _days_between(column, today: date):
+    """Days from `column` (a date) to `today`, in SQL, on SQLite and PostgreSQL."""
+    if db.engine.dialect.name == "postgresql":
+        return sa.literal(today, sa.Date) - column
+    return sa.func.julianday(sa.literal(today.isoformat())) - sa.func.julianday(column)
+
+
+def remind_overdue(today: date | None = None) -> str:
+    """Daily: tell each customer's salesperson (inbox and mail) about invoices past due,
+    once a week per invoice."""
+    from flask import current_app
+
+    from core.auth.models import User
+    from core.mail import queue_mail
+    from core.notifications import in_language, notify
+
+    today = today or date.today()
+    every = int(get_setting("billing.remind_days", "7"))
+    rows = db.session.execute(
+        sa.select(Invoice, Partner.name, User).join(Partner, Partner.id == Invoice.partner_id)
+        .join(User, User.id == Partner.salesperson_id)
+        .where(Invoice.state == "posted", Invoice.kind == "invoice",
+               Invoice.amount_residual > 0, Invoice.date_due < today,
+               sa.or_(Invoice.reminded_on.is_(None),
+                      Invoice.reminded_on <= today - timedelta(days=every)))
+        .order_by(Invoice.date_due).limit(1000)).all()
+    for invoice, partner_name, user in rows:
+        with in_language(user):
+            subject = _("Overdue: %(number)s of %(customer)s", number=invoice.name,
+                        customer=partner_name)
+            body = _("%(amount)s is %(days)s days overdue on invoice %(number)s.",
+                     amount=invoice.amount_residual, days=(today - invoice.date_due).days,
+                     number=invoice.name)
+        key = f"overdue:{invoice.id}:{today.isoformat()}"
+        notify(user.id, subject, body, link=f"/billing/invoices/{invoice.id}", key=key)
+        if user.email:
+            queue_mail(user.email, subject, body, key=key)
+        invoice.reminded_on = today
+    current_app.logger.info("overdue reminders: %s", len(rows))
+    return f"{len(rows)} overdue reminders"
+
+
+def state_label(state: str) -> str:
+    return str(INVOICE_STATES.get(state, state))

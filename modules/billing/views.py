@@ -1,0 +1,409 @@
+"""Billing pages: invoices with their lines, posting, credit notes and payments, the payment
+list, receivables with ageing, payment terms, and the panels on a customer's page and on a
+sales order."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from markupsafe import Markup
+
+from core import access
+from core.db import db
+from core.partners.models import Partner
+from core.settings import get_setting
+from core.ui.forms import choices_of, id_value
+from core.ui.generic import Column, ModelViews, Report
+
+from . import services
+from .models import (
+    METHODS,
+    Invoice,
+    InvoiceDue,
+    InvoiceLine,
+    Payment,
+    PaymentAllocation,
+    PaymentTerm,
+)
+
+bp = Blueprint("billing", __name__, url_prefix="/billing", template_folder="templates")
+
+invoices = ModelViews(
+    Invoice, "invoices", _l("Invoices"),
+    columns=[Column("name", link=True), "kind", Column("partner_id", related="name"),
+             "date_invoice", "date_due", "state", Column("amount_total", total=True),
+             Column("amount_residual", total=True)],
+    search=("name", "origin"), filters=("state", "kind"),
+    group_by=("state", "kind", "partner_id"), order="-date_invoice",
+    report=Report(groups=("state", "kind", "partner_id"),
+                  measures=("amount_total", "amount_residual")),
+    record_title="name", forms=False, importable=False)
+payments = ModelViews(
+    Payment, "payments", _l("Payments"),
+    columns=[Column("date", link=True), Column("partner_id", related="name"), "method",
+             "reference", Column("amount", total=True), Column("unallocated", total=True)],
+    search=("reference",), filters=("method",), group_by=("method", "partner_id"),
+    order="-date", record_title="reference", forms=False, importable=False)
+terms = ModelViews(
+    PaymentTerm, "terms", _l("Payment terms"), columns=["name", "schedule", "active"],
+    fields=["name", "schedule", "active"], order="name",
+    validate=lambda form, record: _schedule_error(form.schedule.data))
+for views_ in (invoices, payments, terms):
+    views_.register(bp)
+
+
+def _schedule_error(text) -> dict[str, str]:
+    try:
+        services.parse_schedule(text)
+    except services.BillingError as exc:
+        return {"schedule": exc.message}
+    return {}
+
+
+def _posted() -> None:
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+
+
+def _refused(exc: services.BillingError) -> None:
+    db.session.rollback()
+    flash(exc.message, "danger")
+
+
+def _decimal(text: str | None, default=None):
+    try:
+        value = Decimal((text or "").strip()) if (text or "").strip() else default
+    except InvalidOperation:
+        raise ValueError(text) from None
+    if value is not None and (not value.is_finite() or abs(value) >= 10**12):
+        raise ValueError(text)
+    return value
+
+
+def _line_rows(form) -> tuple[list[dict], list[str]]:
+    rows, errors = [], []
+    for i, description in enumerate(form.getlist("line_description")):
+        values = [form.getlist(k)[i] if i < len(form.getlist(k)) else "" for k in (
+            "line_quantity", "line_price", "line_discount", "line_tax")]
+        if not description.strip() and not any(v.strip() for v in values):
+            continue
+        try:
+            quantity, price, discount, tax = (_decimal(values[0], Decimal(1)),
+                                              *(_decimal(v, Decimal(0)) for v in values[1:]))
+        except ValueError:
+            errors.append(_("Line %(n)s: enter numbers for quantity, price, discount and tax.",
+                            n=i + 1))
+            continue
+        origin = form.getlist("line_origin")[i] if i < len(form.getlist("line_origin")) else ""
+        rows.append({"description": description, "quantity": quantity, "price_unit": price,
+                     "discount": discount, "tax_rate": tax,
+                     # the order line it bills, kept so "invoice what is left" stays right
+                     "order_line_id": int(origin) if origin.isdigit() and len(origin) < 19
+                     else None})
+    return rows, errors
+
+
+# -- invoices ----------------------------------------------------------------------------
+def _invoice_page(invoice, lines, errors=(), status=200):
+    dues = db.session.execute(sa.select(InvoiceDue).where(
+        InvoiceDue.invoice_id == invoice.id).order_by(InvoiceDue.date_due)).scalars().all() \
+        if invoice else []
+    allocations = db.session.execute(
+        sa.select(PaymentAllocation, Payment).join(Payment, Payment.id ==
+                                                   PaymentAllocation.payment_id)
+        .where(PaymentAllocation.invoice_id == invoice.id).order_by(Payment.date)).all() \
+        if invoice else []
+    partner = db.session.get(Partner, invoice.partner_id) if invoice else None
+    return render_template(
+        "billing/invoice_form.html", invoice=invoice, lines=lines, errors=list(errors),
+        partners=choices_of(Partner) if invoice is None else [], partner=partner, dues=dues,
+        allocations=allocations, methods=METHODS, v=invoices, today=date.today(),
+        editable=invoice is None or invoice.state == "draft",
+        can_write=access.can("billing.invoice", "w"),
+        can_pay=access.can("billing.payment", "c")), status
+
+
+@bp.route("/invoices/new", methods=["GET", "POST"], endpoint="invoices_new")
+@access.requires("billing.invoice", "c")
+def invoice_new():
+    if request.method == "GET":
+        return _invoice_page(None, [])
+    _posted()
+    rows, errors = _line_rows(request.form)
+    partner_id = request.form.get("partner_id", type=id_value)
+    if partner_id is None or db.session.execute(access.select_for(Partner).where(
+            Partner.id == partner_id)).first() is None:
+        errors.append(_("Choose a customer."))
+    if not errors:
+        try:
+            invoice = services.create_invoice(partner_id, rows)
+            invoice.created_by_id = current_user.id
+            invoice.note = request.form.get("note") or None
+            db.session.commit()
+        except services.BillingError as exc:
+            db.session.rollback()
+            errors.append(exc.message)
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("billing.invoices_edit", record_id=invoice.id))
+    return _invoice_page(None, rows, errors, 422)
+
+
+@bp.route("/invoices/<int:record_id>", methods=["GET", "POST"], endpoint="invoices_edit")
+@access.requires("billing.invoice", "r")
+def invoice_edit(record_id):
+    invoice = access.get_for(Invoice, record_id)
+    lines = db.session.execute(sa.select(InvoiceLine).where(
+        InvoiceLine.invoice_id == invoice.id).order_by(InvoiceLine.sequence)).scalars().all()
+    if request.method == "GET":
+        return _invoice_page(invoice, lines)
+    invoice = access.get_for(Invoice, record_id, "w")
+    _posted()
+    rows, errors = _line_rows(request.form)
+    if not errors:
+        try:
+            invoice.note = request.form.get("note") or None
+            services.set_lines(invoice, rows)
+            db.session.commit()
+        except services.BillingError as exc:
+            db.session.rollback()
+            errors.append(exc.message)
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("billing.invoices_edit", record_id=invoice.id))
+    return _invoice_page(access.get_for(Invoice, record_id), rows, errors, 422)
+
+
+@bp.route("/invoices/<int:record_id>/<any(post, cancel, credit):action>", methods=["POST"])
+@access.requires("billing.invoice", "w")
+def invoice_action(record_id, action):
+    _posted()
+    invoice = access.get_for(Invoice, record_id, "w")
+    target = invoice
+    try:
+        if action == "post":
+            services.post(invoice)
+            message = _("Invoice %(number)s is posted.", number=invoice.name)
+        elif action == "cancel":
+            services.cancel(invoice)
+            message = _("Cancelled.")
+        else:
+            target = services.credit_note(invoice)
+            message = _("A draft credit note was made; check it and post it.")
+        db.session.commit()
+    except services.BillingError as exc:
+        _refused(exc)
+    else:
+        flash(message, "success")
+    return redirect(url_for("billing.invoices_edit", record_id=target.id))
+
+
+@bp.route("/invoices/<int:record_id>/pay", methods=["POST"])
+@access.requires("billing.payment", "c")
+def invoice_pay(record_id):
+    _posted()
+    invoice = access.get_for(Invoice, record_id)
+    try:
+        amount = _decimal(request.form.get("amount"))
+        on = date.fromisoformat(request.form.get("date") or date.today().isoformat())
+    except ValueError:
+        flash(_("Enter an amount and a date."), "danger")
+        return redirect(url_for("billing.invoices_edit", record_id=invoice.id))
+    method = request.form.get("method") if request.form.get("method") in METHODS else "bank"
+    try:
+        payment = services.register_payment(invoice.partner_id, amount or Decimal(0),
+                                            [invoice.id], on=on, method=method,
+                                            reference=request.form.get("reference") or None)
+        payment.created_by_id = current_user.id
+        db.session.commit()
+    except services.BillingError as exc:
+        _refused(exc)
+    else:
+        flash(_("Payment of %(amount)s recorded.", amount=payment.amount), "success")
+    return redirect(url_for("billing.invoices_edit", record_id=invoice.id))
+
+
+@bp.route("/invoices/<int:record_id>/print")
+@access.requires("billing.invoice", "r")
+def invoice_print(record_id):
+    invoice = access.get_for(Invoice, record_id)
+    lines = db.session.execute(sa.select(InvoiceLine).where(
+        InvoiceLine.invoice_id == invoice.id).order_by(InvoiceLine.sequence)).scalars().all()
+    dues = db.session.execute(sa.select(InvoiceDue).where(
+        InvoiceDue.invoice_id == invoice.id).order_by(InvoiceDue.date_due)).scalars().all()
+    return render_template("billing/invoice_print.html", invoice=invoice, lines=lines,
+                           dues=dues, partner=db.session.get(Partner, invoice.partner_id),
+                           company=get_setting("company_name", ""))
+
+
+# -- payments ----------------------------------------------------------------------------
+@bp.route("/payments/new", methods=["GET", "POST"], endpoint="payments_new")
+@access.requires("billing.payment", "c")
+def payment_new():
+    """A customer's payment, settling their open invoices oldest first (or those ticked)."""
+    errors: dict[str, str] = {}
+    partner_id = request.values.get("partner_id", type=id_value)
+    open_invoices = db.session.execute(access.select_for(Invoice).where(
+        Invoice.partner_id == partner_id, Invoice.kind == "invoice", Invoice.state == "posted",
+        Invoice.amount_residual > 0).order_by(Invoice.date_due)).scalars().all() \
+        if partner_id else []
+    if request.method == "POST":
+        _posted()
+        try:
+            amount = _decimal(request.form.get("amount"))
+        except ValueError:
+            amount = None
+        if amount is None or amount <= 0:
+            errors["amount"] = _("Enter an amount above zero.")
+        if partner_id is None:
+            errors["partner_id"] = _("Choose a customer.")
+        if not errors:
+            chosen = [int(i) for i in request.form.getlist("invoice_ids")
+                      if i.isdigit() and len(i) < 19]
+            method = request.form.get("method") if request.form.get("method") in METHODS \
+                else "bank"
+            try:
+                payment = services.register_payment(
+                    partner_id, amount, chosen or None, method=method,
+                    reference=request.form.get("reference") or None)
+                payment.created_by_id = current_user.id
+                db.session.commit()
+            except services.BillingError as exc:
+                db.session.rollback()
+                errors["invoice_ids"] = exc.message
+            else:
+                flash(_("Payment of %(amount)s recorded.", amount=payment.amount), "success")
+                return redirect(url_for("billing.payments_list"))
+    return render_template("billing/payment_form.html", partners=choices_of(Partner),
+                           partner_id=partner_id, open_invoices=open_invoices,
+                           methods=METHODS, errors=errors), 422 if errors else 200
+
+
+@bp.route("/payments/<int:record_id>", endpoint="payments_edit")
+@access.requires("billing.payment", "r")
+def payment_view(record_id):
+    """A recorded payment and the invoices it settled (payments are not edited)."""
+    payment = access.get_for(Payment, record_id)
+    settled = db.session.execute(
+        sa.select(PaymentAllocation, Invoice).join(Invoice, Invoice.id ==
+                                                   PaymentAllocation.invoice_id)
+        .where(PaymentAllocation.payment_id == payment.id).order_by(PaymentAllocation.id)).all()
+    return render_template("billing/payment.html", payment=payment, settled=settled,
+                           partner=db.session.get(Partner, payment.partner_id),
+                           methods=METHODS, v=payments)
+
+
+# -- receivables -------------------------------------------------------------------------
+@bp.route("/receivables")
+@access.requires("billing.invoice", "r")
+def receivables():
+    rows = services.ageing(salesperson_id=None if access.can("billing.invoice", "w")
+                           else current_user.id)
+    totals = {name: sum((r[name] for r in rows), Decimal(0))
+              for name in (*services.BUCKETS, "total")}
+    return render_template("billing/receivables.html", rows=rows, totals=totals)
+
+
+# -- slots, signals and the widget -------------------------------------------------------
+def partner_panel(partner) -> Markup:
+    if not access.can("billing.invoice", "r"):
+        return Markup("")
+    open_ = db.session.execute(access.select_for(Invoice).where(
+        Invoice.partner_id == partner.id, Invoice.state == "posted",
+        Invoice.kind == "invoice").order_by(Invoice.date_due).limit(10)).scalars().all()
+    due = sum((i.amount_residual for i in open_), Decimal(0))
+    term = services.term_of(partner.id)
+    can_set = access.can("billing.invoice", "w") and access.can("billing.payment_term", "r")
+    return Markup(render_template(
+        "billing/_partner_panel.html", partner=partner, invoices=open_, due=due, term=term,
+        terms=choices_of(PaymentTerm) if can_set else [], can_set=can_set,
+        today=date.today()))
+
+
+@bp.route("/partners/<int:partner_id>/term", methods=["POST"])
+@access.requires("billing.invoice", "w")
+def set_partner_term(partner_id):
+    _posted()
+    partner = access.get_for(Partner, partner_id)
+    term_id = request.form.get("payment_term_id", type=id_value)
+    if term_id is not None and db.session.get(PaymentTerm, term_id) is None:
+        abort(404)
+    services.set_term(partner.id, term_id)
+    db.session.commit()
+    flash(_("Saved."), "success")
+    return redirect(url_for("partners.partners_edit", record_id=partner.id))
+
+
+def order_panel(order) -> Markup:
+    """On a sales order: its invoices, and the button to invoice what is left."""
+    if not access.can("billing.invoice", "r"):
+        return Markup("")
+    found = db.session.execute(access.select_for(Invoice).where(
+        Invoice.order_id == order.id).order_by(Invoice.id)).scalars().all()
+    return Markup(render_template("billing/_order_panel.html", order=order, invoices=found,
+                                  can_create=access.can("billing.invoice", "c")))
+
+
+@bp.route("/from-order/<int:order_id>", methods=["POST"])
+@access.requires("billing.invoice", "c")
+def invoice_order(order_id):
+    """Invoice what is not yet invoiced of a confirmed order. The order comes from the
+    registry's models: billing does not import sales."""
+    from core.modules import get_registry
+
+    _posted()
+    order_cls = get_registry().models.get("sale.order")
+    if order_cls is None or not get_registry().is_enabled("sales"):
+        abort(404)
+    order = access.get_for(order_cls, order_id)
+    try:
+        invoice = services.invoice_from_order(order)
+        db.session.commit()
+    except services.BillingError as exc:
+        _refused(exc)
+        return redirect(url_for("sales.orders_edit", record_id=order_id))
+    flash(_("Draft invoice made from %(order)s.", order=order.name), "success")
+    return redirect(url_for("billing.invoices_edit", record_id=invoice.id))
+
+
+def on_order_confirmed(order, **_kwargs) -> None:
+    """A confirmed order gets its draft invoice at once, unless the setting says to invoice
+    by hand (then the order page's button does it)."""
+    if get_setting("billing.invoice_on_confirm", "1") == "1":
+        try:
+            services.invoice_from_order(order)
+        except services.BillingError as exc:
+            if exc.code != "nothing_to_do":  # confirmed again after a cancel: billed already
+                raise
+
+
+def on_order_cancelling(order, **_kwargs):
+    """An order whose invoices are posted is not cancelled: credit them first."""
+    posted = db.session.execute(sa.select(sa.func.count(Invoice.id)).where(
+        Invoice.order_id == order.id, Invoice.kind == "invoice",
+        Invoice.state.in_(("posted", "paid")))).scalar()
+    return _("This order has posted invoices; make credit notes for them first.") \
+        if posted else None
+
+
+def on_order_cancelled(order, **_kwargs) -> None:
+    """Its draft invoices go with it."""
+    for invoice in db.session.execute(sa.select(Invoice).where(
+            Invoice.order_id == order.id, Invoice.state == "draft")).scalars():
+        services.cancel(invoice)
+
+
+def receivables_widget(user) -> Markup:
+    if not access.can("billing.invoice", "r"):
+        return Markup("")
+    rows = services.ageing(salesperson_id=None if access.can("billing.invoice", "w")
+                           else user.id)
+    overdue = sum((r["total"] - r["not_due"] for r in rows), Decimal(0))
+    total = sum((r["total"] for r in rows), Decimal(0))
+    return Markup(render_template("billing/_widget.html", overdue=overdue, total=total))
