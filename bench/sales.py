@@ -308,6 +308,7 @@ def _service_workload(db_path: Path) -> None:
         _products(rng, 50)
         user = db.session.execute(sa.select(User).where(User.login == "bench")).scalar_one()
         login_user(user)
+        user_id = user.id  # read once: after each commit the object would reload
         product_ids = db.session.execute(sa.select(Product.id)).scalars().all()
         figures = {}
 
@@ -326,7 +327,7 @@ def _service_workload(db_path: Path) -> None:
         for i in range(500):
             lines = [{"product_id": rng.choice(product_ids), "quantity": rng.randint(1, 10)}
                      for _ in range(3)]
-            order = services.create_order(partner_ids[i], lines=lines, user_id=user.id)
+            order = services.create_order(partner_ids[i], lines=lines, user_id=user_id)
             db.session.commit()
             order_ids.append(order.id)
         figures["create 500 orders x 3 lines"] = time.perf_counter() - start

@@ -17,17 +17,22 @@ class Sequence(db.Model):
     value: Mapped[int] = mapped_column(default=0)
 
 
+_TABLE = Sequence.__table__
+# built once and run on the session's connection: the ORM's bulk-update machinery would
+# cost more than the statement itself
+BUMP = sa.update(_TABLE).where(_TABLE.c.key == sa.bindparam("k")).values(
+    value=_TABLE.c.value + 1).returning(_TABLE.c.value)
+
+
 def next_value(key: str) -> int:
-    bump = sa.update(Sequence).where(Sequence.key == key).values(
-        value=Sequence.value + 1).returning(Sequence.value)
-    value = db.session.execute(bump).scalar()
+    value = db.session.connection().execute(BUMP, {"k": key}).scalar()
     if value is None:  # the key's first number: create the row (once, even racing)
         try:
             with db.session.begin_nested():
                 db.session.execute(sa.insert(Sequence).values(key=key, value=0))
         except sa.exc.IntegrityError:
             pass
-        value = db.session.execute(bump).scalar()
+        value = db.session.connection().execute(BUMP, {"k": key}).scalar()
     return value
 
 

@@ -47,36 +47,44 @@ def lead_limit() -> int:
 
 
 # -- prices ------------------------------------------------------------------------------
-def price_for(product: Product, partner: Partner | None, quantity: Decimal,
-              on: date | None = None) -> tuple[Decimal, Decimal, int | None]:
-    """(unit price, discount %, price list id) for a customer buying `quantity`: the most
-    specific valid rule wins (the customer's own list before their grade's, a product's
-    rule before an all-products one, the highest quantity break reached)."""
+def price_rules(partner: Partner | None, product_ids, on: date | None = None) -> list:
+    """The valid price list rules that may apply to `partner` buying any of `product_ids`,
+    most specific first (the customer's own list before their grade's, a product's rule
+    before an all-products one, the highest quantity break first): one query for a whole
+    quotation."""
     on = on or date.today()
     lists = [Pricelist.partner_id == partner.id] if partner else []
     if partner is not None and partner.grade:
         lists.append(sa.and_(Pricelist.partner_id.is_(None), Pricelist.grade == partner.grade))
     if not lists:
-        return product.list_price, Decimal(0), None
-    query = (
-        sa.select(PricelistItem, Pricelist.id, Pricelist.partner_id)
+        return []
+    return db.session.execute(
+        sa.select(PricelistItem)
         .join(Pricelist, Pricelist.id == PricelistItem.pricelist_id)
         .where(sa.or_(*lists), Pricelist.active.is_(True),
                sa.or_(Pricelist.date_from.is_(None), Pricelist.date_from <= on),
                sa.or_(Pricelist.date_to.is_(None), Pricelist.date_to >= on),
-               sa.or_(PricelistItem.product_id == product.id,
-                      PricelistItem.product_id.is_(None)),
-               PricelistItem.min_quantity <= quantity)
+               sa.or_(PricelistItem.product_id.in_(list(product_ids)),
+                      PricelistItem.product_id.is_(None)))
         .order_by(Pricelist.partner_id.is_(None), PricelistItem.product_id.is_(None),
-                  PricelistItem.min_quantity.desc(), PricelistItem.id)
-        .limit(1))
-    found = db.session.execute(query).first()
-    if found is None:
-        return product.list_price, Decimal(0), None
-    item, pricelist_id, _partner = found
-    if item.fixed_price is not None:
-        return item.fixed_price, Decimal(0), pricelist_id
-    return product.list_price, item.discount or Decimal(0), pricelist_id
+                  PricelistItem.min_quantity.desc(), PricelistItem.id)).scalars().all()
+
+
+def pick_price(rules: list, product: Product,
+               quantity: Decimal) -> tuple[Decimal, Decimal, int | None]:
+    """(unit price, discount %, price list id): the first of `rules` (see price_rules) that
+    covers this product and quantity, else the list price."""
+    for item in rules:
+        if item.product_id in (None, product.id) and item.min_quantity <= quantity:
+            if item.fixed_price is not None:
+                return item.fixed_price, Decimal(0), item.pricelist_id
+            return product.list_price, item.discount or Decimal(0), item.pricelist_id
+    return product.list_price, Decimal(0), None
+
+
+def price_for(product: Product, partner: Partner | None, quantity: Decimal,
+              on: date | None = None) -> tuple[Decimal, Decimal, int | None]:
+    return pick_price(price_rules(partner, [product.id], on), product, quantity)
 
 
 # -- orders ------------------------------------------------------------------------------
@@ -96,6 +104,7 @@ def set_lines(order: Order, lines: list[dict]) -> None:
     ids = {line.get("product_id") for line in lines if line.get("product_id")}
     products = {p.id: p for p in db.session.execute(
         sa.select(Product).where(Product.id.in_(ids))).scalars()} if ids else {}
+    rules = price_rules(partner, products, order.date_order) if products else []
     built = []
     for number, values in enumerate(lines, start=1):
         product = products.get(values.get("product_id"))
@@ -114,8 +123,7 @@ def set_lines(order: Order, lines: list[dict]) -> None:
             raise SalesError(_("Line %(n)s: choose a product or write a description.",
                                n=number), "invalid")
         if product is not None:
-            price, discount, pricelist_id = price_for(product, partner, quantity,
-                                                      order.date_order)
+            price, discount, pricelist_id = pick_price(rules, product, quantity)
             if pricelist_id and not order.pricelist_id:
                 order.pricelist_id = pricelist_id
             line.cost, line.tax_rate = product.cost, product.tax_rate
@@ -156,7 +164,8 @@ def set_lines(order: Order, lines: list[dict]) -> None:
 
 def create_order(partner_id: int, lines: list[dict], user_id: int | None = None,
                  **values) -> Order:
-    if db.session.get(Partner, partner_id) is None:
+    partner = db.session.get(Partner, partner_id)  # held: set_lines reads it again
+    if partner is None:
         raise SalesError(_("Choose a customer."), "invalid")
     order = Order(partner_id=partner_id, user_id=user_id, state="draft", **values)
     order.date_order = order.date_order or date.today()
