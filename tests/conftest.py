@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -85,6 +86,23 @@ def add_user(login: str, groups=(), manager=None):
     db.session.add(user)
     db.session.flush()
     return user
+
+
+@contextmanager
+def acting(app, login_name: str):
+    """A request context signed in as `login_name`: what services, record rules and
+    figures see when a test calls them directly. Rolls back what it leaves open."""
+    from flask import g
+
+    from core.auth.models import User
+
+    with app.test_request_context():
+        g._login_user = db.session.execute(
+            sa.select(User).where(User.login == login_name)).scalar_one()
+        try:
+            yield
+        finally:
+            db.session.rollback()
 
 
 def init_db(app) -> None:

@@ -4,17 +4,16 @@ Ada (billing and sales manager); small builders for invoices, payments and order
 from __future__ import annotations
 
 import functools
-from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-from flask import g
 
 from core.auth.models import User
 from core.db import db
 from core.modules import get_registry, lifecycle
 
+from ...conftest import acting as signed_in
 from ...conftest import add_user, login
 
 
@@ -58,16 +57,9 @@ def bea_client(billing):
     return login(billing.test_client(), "bea")
 
 
-@contextmanager
 def acting(app, login_name="max"):
-    """A request context signed in as `login_name`: what services and access checks see."""
-    with app.test_request_context():
-        g._login_user = db.session.execute(
-            sa.select(User).where(User.login == login_name)).scalar_one()
-        try:
-            yield
-        finally:
-            db.session.rollback()
+    """As `login_name` (by default Max), see tests/conftest.acting."""
+    return signed_in(app, login_name)
 
 
 @pytest.fixture

@@ -4,17 +4,16 @@ builders for customers with a limit, orders and invoices."""
 from __future__ import annotations
 
 import functools
-from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-from flask import g
 
 from core.auth.models import User
 from core.db import db
 from core.modules import get_registry, lifecycle
 
+from ...conftest import acting as signed_in
 from ...conftest import add_user, login
 
 
@@ -44,16 +43,9 @@ def credit(app):
     return app
 
 
-@contextmanager
 def acting(app, login_name="mia"):
-    """A request context signed in as `login_name`: what services and access checks see."""
-    with app.test_request_context():
-        g._login_user = db.session.execute(
-            sa.select(User).where(User.login == login_name)).scalar_one()
-        try:
-            yield
-        finally:
-            db.session.rollback()
+    """As `login_name` (by default Mia), see tests/conftest.acting."""
+    return signed_in(app, login_name)
 
 
 @pytest.fixture
