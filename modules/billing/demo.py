@@ -25,13 +25,13 @@ def load() -> None:
         services.post(services.create_invoice(
             partners["Công ty TNHH Hoa Sen"],
             [{"description": "Cà phê rang xay 1kg", "quantity": Decimal(40),
-              "price_unit": Decimal(320000), "tax_rate": Decimal(8)}],
+              "price_unit": Decimal("12.80"), "tax_rate": Decimal(8)}],
             date_invoice=date.today() - timedelta(days=20)))
     if "上海明珠贸易有限公司" in partners:
         services.post(services.create_invoice(
             partners["上海明珠贸易有限公司"],
             [{"description": "办公椅 人体工学", "quantity": Decimal(20),
-              "price_unit": Decimal(1200), "tax_rate": Decimal(13)}],
+              "price_unit": Decimal(170), "tax_rate": Decimal(13)}],
             date_invoice=date.today() - timedelta(days=40)))
     if "Blue River Trading Ltd" in partners:
         late = services.create_invoice(

@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from core.db import db
+from core.db import db, insert_rows
 from core.money import line_amounts, money, totals
 from core.partners.models import Partner
 from core.sequences import next_number
@@ -123,7 +123,7 @@ def set_lines(invoice: Invoice, lines: list[dict]) -> None:
         if line.amount_untaxed >= LIMIT_AMOUNT:
             raise BillingError(_("Line %(n)s: the amount is too large.", n=number), "invalid")
         built.append(line)
-    db.session.add_all(built)
+    insert_rows(built)
     invoice.amount_untaxed, invoice.amount_tax, invoice.amount_total = totals(built)
     invoice.amount_residual = invoice.amount_total
 

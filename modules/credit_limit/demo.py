@@ -15,7 +15,7 @@ def load() -> None:
     partners = dict(db.session.execute(sa.select(Partner.name, Partner.id).where(
         Partner.is_company.is_(True))).all())
     for name, limit, mode in (("Blue River Trading Ltd", "1300", "block"),
-                              ("上海明珠贸易有限公司", "100000", "warn"),
-                              ("Cà phê Sài Gòn Xanh", "50000000", "block")):
+                              ("上海明珠贸易有限公司", "14000", "warn"),
+                              ("Cà phê Sài Gòn Xanh", "2000", "block")):
         if name in partners:
             services.set_credit(partners[name], Decimal(limit), mode)

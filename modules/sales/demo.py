@@ -16,10 +16,10 @@ from .models import Campaign, Lead, LeadSource, Pricelist, PricelistItem, Produc
 
 PRODUCTS = [
     # name, code, category, unit, price, cost, tax
-    ("Cà phê rang xay 1kg", "CF-1KG", "Cà phê", "kg", "320000", "190000", "8"),
-    ("Máy pha cà phê Espresso", "MC-ESP", "Thiết bị", "unit", "15500000", "11000000", "10"),
-    ("Trà ô long 500g", "TEA-500", "Trà", "box", "180000", "95000", "8"),
-    ("办公椅 人体工学", "CH-ERGO", "家具", "unit", "1200", "700", "13"),
+    ("Cà phê rang xay 1kg", "CF-1KG", "Cà phê", "kg", "12.80", "7.60", "8"),
+    ("Máy pha cà phê Espresso", "MC-ESP", "Thiết bị", "unit", "620", "440", "10"),
+    ("Trà ô long 500g", "TEA-500", "Trà", "box", "7.20", "3.80", "8"),
+    ("办公椅 人体工学", "CH-ERGO", "家具", "unit", "170", "100", "13"),
     ("Installation and training", "SRV-INST", "Services", "hour", "45", "20", "10"),
     ("Annual maintenance plan", "SRV-MAINT", "Services", "month", "120", "40", "10"),
 ]
@@ -38,11 +38,11 @@ LEADS = [
 ]
 DEALS = [
     # subject, customer, stage, revenue, days to close, held by
-    ("Hoa Sen: coffee for 30 stores", "Công ty TNHH Hoa Sen", "Proposal", "96000000", 20,
+    ("Hoa Sen: coffee for 30 stores", "Công ty TNHH Hoa Sen", "Proposal", "3840", 20,
      "demo"),
-    ("明珠贸易 办公家具", "上海明珠贸易有限公司", "Negotiation", "60000", 10, "demo_zh"),
+    ("明珠贸易 办公家具", "上海明珠贸易有限公司", "Negotiation", "8500", 10, "demo_zh"),
     ("Blue River service plan", "Blue River Trading Ltd", "Qualified", "4300", 45, "admin"),
-    ("Sài Gòn Xanh espresso bar", "Cà phê Sài Gòn Xanh", "New", "31000000", 70, "demo"),
+    ("Sài Gòn Xanh espresso bar", "Cà phê Sài Gòn Xanh", "New", "1240", 70, "demo"),
 ]
 
 
@@ -67,8 +67,8 @@ def load() -> None:
     db.session.add_all([
         PricelistItem(pricelist_id=vip.id, min_quantity=Decimal(0), discount=Decimal(5)),
         PricelistItem(pricelist_id=vip.id, product_id=products["CF-1KG"].id,
-                      min_quantity=Decimal(50), fixed_price=Decimal("285000"))])
-    campaign = Campaign(name="Hội chợ Cà phê 2026", channel="event", cost=Decimal("45000000"),
+                      min_quantity=Decimal(50), fixed_price=Decimal("11.40"))])
+    campaign = Campaign(name="Hội chợ Cà phê 2026", channel="event", cost=Decimal("1800"),
                         date_start=date.today() - timedelta(days=40),
                         date_end=date.today() - timedelta(days=37))
     db.session.add(campaign)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from core.auth.models import TeamMember, User
-from core.db import db, utcnow
+from core.db import db, insert_rows, utcnow
 from core.modules import get_registry
 from core.money import line_amounts, money, totals
 from core.partners.duplicates import likely_duplicates
@@ -52,22 +52,34 @@ def price_rules(partner: Partner | None, product_ids, on: date | None = None) ->
     most specific first (the customer's own list before their grade's, a product's rule
     before an all-products one, the highest quantity break first): one query for a whole
     quotation."""
-    on = on or date.today()
-    lists = [Pricelist.partner_id == partner.id] if partner else []
-    if partner is not None and partner.grade:
-        lists.append(sa.and_(Pricelist.partner_id.is_(None), Pricelist.grade == partner.grade))
-    if not lists:
+    if partner is None:
         return []
-    return db.session.execute(
-        sa.select(PricelistItem)
-        .join(Pricelist, Pricelist.id == PricelistItem.pricelist_id)
-        .where(sa.or_(*lists), Pricelist.active.is_(True),
-               sa.or_(Pricelist.date_from.is_(None), Pricelist.date_from <= on),
-               sa.or_(Pricelist.date_to.is_(None), Pricelist.date_to >= on),
-               sa.or_(PricelistItem.product_id.in_(list(product_ids)),
-                      PricelistItem.product_id.is_(None)))
-        .order_by(Pricelist.partner_id.is_(None), PricelistItem.product_id.is_(None),
-                  PricelistItem.min_quantity.desc(), PricelistItem.id)).scalars().all()
+    return db.session.execute(_PRICE_RULES, {
+        "partner_id": partner.id, "grade": partner.grade, "on": on or date.today(),
+        "product_ids": list(product_ids)}).scalars().all()
+
+
+# Built once: composing a statement costs more than running it, and pricing reads rows of
+# a few columns, not whole records.
+_CUSTOMER = sa.select(Partner.id, Partner.grade).where(Partner.id == sa.bindparam("id"))
+_PRODUCTS = (sa.select(Product.id, Product.name, Product.list_price, Product.cost,
+                       Product.tax_rate)
+             .where(Product.id.in_(sa.bindparam("ids", expanding=True))))
+# A customer without a grade compares NULL and matches no grade's list.
+_ON = sa.bindparam("on", type_=sa.Date)
+_PRICE_RULES = (
+    sa.select(PricelistItem)
+    .join(Pricelist, Pricelist.id == PricelistItem.pricelist_id)
+    .where(sa.or_(Pricelist.partner_id == sa.bindparam("partner_id"),
+                  sa.and_(Pricelist.partner_id.is_(None),
+                          Pricelist.grade == sa.bindparam("grade"))),
+           Pricelist.active.is_(True),
+           sa.or_(Pricelist.date_from.is_(None), Pricelist.date_from <= _ON),
+           sa.or_(Pricelist.date_to.is_(None), Pricelist.date_to >= _ON),
+           sa.or_(PricelistItem.product_id.in_(sa.bindparam("product_ids", expanding=True)),
+                  PricelistItem.product_id.is_(None)))
+    .order_by(Pricelist.partner_id.is_(None), PricelistItem.product_id.is_(None),
+              PricelistItem.min_quantity.desc(), PricelistItem.id))
 
 
 def pick_price(rules: list, product: Product,
@@ -100,11 +112,13 @@ def set_lines(order: Order, lines: list[dict]) -> None:
     if order.state not in ("draft", "sent"):
         raise SalesError(_("Only quotations can be changed; this order is %(state)s.",
                            state=_state_label(order.state)), "invalid_state")
-    partner = db.session.get(Partner, order.partner_id) if order.partner_id else None
+    customer = db.session.execute(_CUSTOMER, {"id": order.partner_id}).first()
+    if customer is None:
+        raise SalesError(_("Choose a customer."), "invalid")
     ids = {line.get("product_id") for line in lines if line.get("product_id")}
-    products = {p.id: p for p in db.session.execute(
-        sa.select(Product).where(Product.id.in_(ids))).scalars()} if ids else {}
-    rules = price_rules(partner, products, order.date_order) if products else []
+    products = {p.id: p for p in db.session.execute(_PRODUCTS, {"ids": list(ids)})} \
+        if ids else {}
+    rules = price_rules(customer, products, order.date_order) if products else []
     built = []
     for number, values in enumerate(lines, start=1):
         product = products.get(values.get("product_id"))
@@ -152,30 +166,26 @@ def set_lines(order: Order, lines: list[dict]) -> None:
         if line.amount_untaxed >= LIMIT_AMOUNT:
             raise SalesError(_("Line %(n)s: the amount is too large.", n=number), "invalid")
         built.append(line)
+    order.amount_untaxed, order.amount_tax, order.amount_total = totals(built)
     if order.id is None:
-        order.lines = built
+        db.session.add(order)
+        db.session.flush()
     else:  # replace the stored lines without loading them
         db.session.execute(sa.delete(OrderLine).where(OrderLine.order_id == order.id))
-        for line in built:
-            line.order_id = order.id
-            db.session.add(line)
-    order.amount_untaxed, order.amount_tax, order.amount_total = totals(built)
+    for line in built:
+        line.order_id = order.id
+    insert_rows(built)
 
 
 def create_order(partner_id: int, lines: list[dict], user_id: int | None = None,
                  **values) -> Order:
-    partner = db.session.get(Partner, partner_id)  # held: set_lines reads it again
-    if partner is None:
-        raise SalesError(_("Choose a customer."), "invalid")
     order = Order(partner_id=partner_id, user_id=user_id, state="draft", **values)
     order.date_order = order.date_order or date.today()
     order.validity_date = order.validity_date or order.date_order + timedelta(days=30)
     order.name = next_number("SO", order.date_order.year)
     if user_id and order.team_id is None:
         order.team_id = _team_of(user_id)
-    set_lines(order, lines)
-    db.session.add(order)
-    db.session.flush()
+    set_lines(order, lines)  # checks the customer, stores the order, then its lines
     return order
 
 
@@ -252,8 +262,11 @@ def _state_label(state: str) -> str:
 
 
 def _team_of(user_id: int) -> int | None:
-    return db.session.execute(sa.select(TeamMember.team_id).where(
-        TeamMember.user_id == user_id).order_by(TeamMember.team_id).limit(1)).scalar()
+    return db.session.execute(_TEAM_OF, {"user_id": user_id}).scalar()
+
+
+_TEAM_OF = (sa.select(TeamMember.team_id).where(TeamMember.user_id == sa.bindparam("user_id"))
+            .order_by(TeamMember.team_id).limit(1))
 
 
 # -- leads -------------------------------------------------------------------------------

@@ -55,7 +55,7 @@ def test_a_part_invoice_leaves_the_rest_of_the_order_in_the_exposure(ctx):
     made = sold(buyer, "100")
     draft = draft_of(made)
     billing.set_lines(draft, [{"description": "Half", "price_unit": Decimal(40),
-                               "order_line_id": made.lines[0].id}])
+                               "order_line_id": made.invoice_lines()[0]["order_line_id"]}])
     billing.post(draft)
     billing.register_payment(buyer, Decimal(40), [draft.id])
     db.session.flush()

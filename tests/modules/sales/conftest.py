@@ -128,6 +128,15 @@ def order(partner_id, lines=None, user_id=None, **values):
     return services.create_order(partner_id, lines, user_id=user_id, **values)
 
 
+def lines_of(made):
+    """The order's stored lines, in order (services write them without the ORM's
+    collection, which raises when read)."""
+    from modules.sales.models import OrderLine
+
+    return db.session.execute(sa.select(OrderLine).where(OrderLine.order_id == made.id)
+                              .order_by(OrderLine.sequence)).scalars().all()
+
+
 def sold(partner_id, amount, user_id=None, cost="0", on=None):
     """A confirmed order of one line worth `amount` untaxed."""
     from modules.sales import services

@@ -13,7 +13,7 @@ from core.db import db
 from modules.sales import services
 from modules.sales.models import Order, OrderLine
 
-from .conftest import count, order, partner, pricelist, product
+from .conftest import count, lines_of, order, partner, pricelist, product
 
 D = Decimal
 
@@ -95,7 +95,7 @@ def test_a_quotation_takes_the_customers_price_and_remembers_the_list(ctx):
                                {"product_id": beans.id, "quantity": D(1),
                                 "price_unit": D("25"), "discount": D(0)}])
     assert made.pricelist_id == prices.id
-    first, second = made.lines
+    first, second = lines_of(made)
     assert (first.price_unit, first.discount, first.cost) == (D("19.99"), D("15"), D("12.00"))
     # 2 × 19.99 × 0.85 = 33.983 → 33.98; given price and discount win over the list
     assert first.amount_untaxed == D("33.98") and second.amount_untaxed == D("25.00")
