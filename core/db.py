@@ -110,3 +110,9 @@ def insert_rows(records: list[Model]) -> None:
     for _columns, run in itertools.groupby(rows, key=lambda row: row.keys()):
         db.session.execute(mapper.local_table.insert(), list(run))
 
+
+def contains(column, text: str):
+    """`column` holds `text`, case-insensitively, with LIKE's wildcards taken literally
+    (someone searching "50%" means the characters)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.ilike(f"%{escaped}%", escape="\\")

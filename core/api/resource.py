@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from core.db import db
+from core.db import contains, db
 
 from .fields import Field, Invalid, from_column
 
@@ -105,7 +105,7 @@ class Resource:
                               if v is not None]
                     query = query.where(f.column.in_(values))
                 elif op == "contains" and f.type == "string":
-                    query = query.where(f.column.ilike(f"%{_escape_like(text)}%", escape="\\"))
+                    query = query.where(contains(f.column, text))
                 elif op in OPERATORS and f.type != "boolean":
                     value = f.parse_query(text)
                     if value is None:
@@ -189,7 +189,3 @@ class Resource:
         if table is None or ids and db.session.execute(sa.select(sa.func.count()).where(
                 table.c.id.in_(ids))).scalar() != len(ids):
             raise Invalid(_l("No such record."))
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

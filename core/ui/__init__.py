@@ -9,7 +9,7 @@ from core import access
 from core.i18n import LANGUAGE_NAMES, select_locale
 from core.notifications import unread_count
 
-from . import themes, views
+from . import forms, themes, views
 from .menus import menu_tree
 
 
@@ -24,6 +24,7 @@ def init_app(app, registry) -> None:
     app.register_blueprint(views.bp)
     themes.init_app(app)
     app.add_template_filter(money)
+    app.add_template_global(forms.lookup_attrs)
 
     @app.context_processor
     def _shell():

@@ -5,8 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask import url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import (
     BooleanField,
     DateField,
@@ -21,7 +24,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
-from core.db import db
+from core.db import contains, db
 
 LOOKUP_LIMIT = 500  # choices offered for a reference; more is for search, not a select
 
@@ -57,18 +60,43 @@ def _optional_int(value):
     return int(value)
 
 
-def reference_choices(column) -> list[tuple]:
-    """(id, name) of the records a foreign key may point to, readable ones only."""
+def reference_target(column):
+    """The model a foreign key column points to, if a module registered it."""
     from core.modules import get_registry
 
     fk = next(iter(column.foreign_keys))
-    target = next((cls for cls in get_registry().models.values()
-                   if getattr(cls, "__tablename__", None) == fk.column.table.name), None)
-    return [] if target is None else choices_of(target)
+    return next((cls for cls in get_registry().models.values()
+                 if getattr(cls, "__tablename__", None) == fk.column.table.name), None)
 
 
-def choices_of(target) -> list[tuple]:
-    """(id, name) of a model's active records the user may read."""
+def reference_choices(column, chosen: int | None = None) -> list[tuple]:
+    """(id, name) of the records a foreign key may point to, readable ones only."""
+    target = reference_target(column)
+    return [] if target is None else choices_of(target, chosen)
+
+
+def choices_of(target, chosen: int | None = None) -> list[tuple]:
+    """(id, name) of a model's active records the user may read: the first LOOKUP_LIMIT by
+    name, and `chosen` when it is beyond them (picked by searching, see `lookup`)."""
+    query, label = _readable(target)
+    choices = [(row[0], str(row[1])) for row in db.session.execute(
+        query.order_by(label).limit(LOOKUP_LIMIT))]
+    if chosen and all(chosen != choice[0] for choice in choices):
+        row = db.session.execute(query.where(target.id == chosen)).first()
+        if row is not None:
+            choices.insert(0, (row[0], str(row[1])))
+    return choices
+
+
+def lookup(target, text: str, limit: int = 20) -> list[tuple]:
+    """(id, name) of the readable active records whose name holds `text`: what a picker's
+    search box offers when the list is too long to hold every record."""
+    query, label = _readable(target)
+    return [(row[0], str(row[1])) for row in db.session.execute(
+        query.where(contains(label, text)).order_by(label).limit(limit))]
+
+
+def _readable(target):
     from core import access
     from core.modules import get_registry
 
@@ -79,8 +107,19 @@ def choices_of(target) -> list[tuple]:
         query = sa.select(target.id, label)
     if hasattr(target, "active"):
         query = query.where(target.active.is_(True))
-    rows = db.session.execute(query.order_by(label).limit(LOOKUP_LIMIT)).all()
-    return [(row[0], str(row[1])) for row in rows]
+    return query, label
+
+
+def lookup_kw(model: str) -> dict:
+    """Attributes that give a reference <select> a search box (views.js) asking
+    `/lookup/<model>`, for when its list cannot hold every record."""
+    return {"data-lookup": url_for("home.lookup", model=model),
+            "data-lookup-placeholder": _("Type to search")}
+
+
+def lookup_attrs(model: str) -> Markup:
+    """lookup_kw as HTML, for templates that write their own <select>."""
+    return Markup("").join(Markup(' {}="{}"').format(k, v) for k, v in lookup_kw(model).items())
 
 
 class ManyField(SelectMultipleField):
@@ -148,8 +187,11 @@ def prepare(form: FlaskForm, model) -> FlaskForm:
             continue
         is_reference = isinstance(field, SelectField) and field.coerce is _optional_int
         if hasattr(model, name) and is_reference:
-            column = column_of(model, name)
-            field.choices = [(None, "—")] + reference_choices(column)
+            target = reference_target(column_of(model, name))
+            chosen = field.data if isinstance(field.data, int) else None
+            field.choices = [("", "—")] + (choices_of(target, chosen) if target else [])
+            if target is not None:
+                field.render_kw = {**(field.render_kw or {}), **lookup_kw(target.__model__)}
     return form
 
 

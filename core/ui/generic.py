@@ -33,7 +33,7 @@ from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 
 from core import access
-from core.db import db
+from core.db import contains, db
 from core.security import safe_target
 
 from . import forms as model_forms
@@ -229,8 +229,7 @@ class ModelViews:
             query = query.where(self.where())
         text = (request.args.get("q") or "").strip()
         if text and self.search:
-            like = f"%{text}%"
-            query = query.where(sa.or_(*[getattr(self.model, f).ilike(like)
+            query = query.where(sa.or_(*[contains(getattr(self.model, f), text)
                                          for f in self.search]))
         for name in self.filters:
             value = request.args.get(f"f.{name}")

@@ -1,13 +1,16 @@
-"""The home page (dashboard of the enabled modules' widgets) and the language switcher."""
+"""The home page (dashboard of the enabled modules' widgets), the language switcher, and
+the search behind reference pickers."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, session, url_for
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, session, url_for
 from flask_login import current_user
 
 from core import access
 from core.db import db
 from core.modules import get_registry
+from core.modules.registry import CORE
 from core.security import redirect_back
+from core.ui.forms import lookup as lookup_records
 
 bp = Blueprint("home", __name__)
 
@@ -28,3 +31,19 @@ def set_language(code: str):
             current_user.lang = code
             db.session.commit()
     return redirect_back(url_for("home.index"))
+
+
+@bp.route("/lookup/<model>")
+@access.signed_in
+def lookup(model: str):
+    """Records of `model` whose name holds `q`, for a picker's search box: the readable,
+    active ones only, as [[id, name], ...]."""
+    registry = get_registry()
+    target = registry.models.get(model)
+    owner = registry.table_owner(target.__tablename__) if target is not None else None
+    if owner is None or owner != CORE and not registry.is_enabled(owner) \
+            or not hasattr(target, "name") \
+            or model in registry.access_table() and not access.can(model, "r"):
+        abort(404)
+    text = (request.args.get("q") or "").strip()[:100]
+    return jsonify(items=lookup_records(target, text) if text else [])

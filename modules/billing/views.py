@@ -122,7 +122,8 @@ def _invoice_page(invoice, lines, errors=(), status=200):
     partner = db.session.get(Partner, invoice.partner_id) if invoice else None
     return render_template(
         "billing/invoice_form.html", invoice=invoice, lines=lines, errors=list(errors),
-        partners=choices_of(Partner) if invoice is None else [], partner=partner, dues=dues,
+        partners=choices_of(Partner, request.form.get("partner_id", type=id_value))
+        if invoice is None else [], partner=partner, dues=dues,
         allocations=allocations, methods=METHODS, v=invoices, today=date.today(),
         editable=invoice is None or invoice.state == "draft",
         can_write=access.can("billing.invoice", "w"),
@@ -280,7 +281,8 @@ def payment_new():
             else:
                 flash(_("Payment of %(amount)s recorded.", amount=payment.amount), "success")
                 return redirect(url_for("billing.payments_list"))
-    return render_template("billing/payment_form.html", partners=choices_of(Partner),
+    return render_template("billing/payment_form.html",
+                           partners=choices_of(Partner, partner_id),
                            partner_id=partner_id, open_invoices=open_invoices,
                            methods=METHODS, errors=errors), 422 if errors else 200
 

@@ -327,13 +327,8 @@ def _line_rows(form) -> tuple[list[dict], list[str]]:
 
 
 def _order_form(order, lines, errors=None, status=200):
-    partners = choices_of(Partner)  # the first few hundred by name, and the chosen one
     chosen = order.partner_id if order else request.values.get("partner_id", type=id_value)
-    if chosen and chosen not in dict(partners):
-        found = db.session.execute(access.select_for(Partner).where(Partner.id == chosen)
-                                   ).scalar()
-        if found is not None:
-            partners.insert(0, (found.id, found.name))
+    partners = choices_of(Partner, chosen)
     products_ = db.session.execute(access.select_for(Product).where(
         Product.active.is_(True)).order_by(Product.name).limit(1000)).scalars().all()
     return render_template(

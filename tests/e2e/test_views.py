@@ -119,3 +119,27 @@ def test_a_contacts_page_in_vietnamese(page, shelf):
     page.wait_for_load_state()
     assert "Khách hàng quan tâm" in page.locator(".timeline").inner_text()
     screenshot(page, "contact-vi")
+
+
+def test_a_long_picker_searches_the_server(page, live_app):
+    """Sixty customers: the activity form's customer picker gets a search box; typing
+    narrows the list to the server's matches and Enter picks the first."""
+    from core.partners.models import Partner
+
+    with live_app.app_context():
+        db.session.add_all([Partner(name=f"Customer {i:02d}") for i in range(60)]
+                           + [Partner(name="Công ty Hoa Sen"), Partner(name="杭州云帆网络")])
+        db.session.commit()
+        wanted = db.session.execute(sa.select(Partner.id).where(
+            Partner.name == "杭州云帆网络")).scalar()
+    sign_in(page)
+    page.goto(page.base_url + "/activities/activities/new")
+    search = page.locator("#partner_id").locator("xpath=preceding-sibling::input[1]")
+    search.fill("云帆")
+    expect(page.locator("#partner_id option")).to_have_count(2)  # "—" and the match
+    search.press("Enter")
+    expect(page.locator("#partner_id")).to_have_value(str(wanted))
+    search.fill("")  # back to the whole list, the choice kept
+    expect(page.locator("#partner_id option")).to_have_count(63)
+    expect(page.locator("#partner_id")).to_have_value(str(wanted))
+    screenshot(page, "picker-search")

@@ -80,4 +80,80 @@
       if (first) first.focus();
     });
   });
+  // Reference pickers: a select[data-lookup] too long to scan gets a search box above it.
+  // Typing asks the server for matching records (readable ones, any number of them) and
+  // narrows the list to those; Enter takes the first. Listeners sit on the document, so
+  // rows a line editor copies work too.
+  var LOOKUP_FROM = 30;  // options; a shorter list is quicker to pick from as it is
+  function addLookup(select) {
+    var before = select.previousElementSibling;
+    if (select.disabled || select.options.length < LOOKUP_FROM ||
+        (before && before.classList.contains("lookup-search"))) return;
+    var box = document.createElement("input");
+    box.type = "search";
+    box.className = "form-control form-control-sm mb-1 lookup-search";
+    box.placeholder = select.getAttribute("data-lookup-placeholder");
+    box.setAttribute("aria-label", box.placeholder);
+    box.autocomplete = "off";
+    select.parentNode.insertBefore(box, select);
+  }
+  document.querySelectorAll("select[data-lookup]").forEach(addLookup);
+
+  function fillPicker(select, items) {
+    var current = select.options[select.selectedIndex];
+    var keep = current && current.value ? [current.value, current.text] : null;
+    select.textContent = "";
+    select.add(new Option("—", ""));
+    items.forEach(function (item) {
+      var chosen = keep !== null && String(item[0]) === keep[0];
+      if (chosen) keep = null;
+      select.add(new Option(item[1], item[0], chosen, chosen));
+    });
+    if (keep) select.add(new Option(keep[1], keep[0], true, true));  // picked, not a match
+  }
+
+  function searchPicker(box) {
+    var select = box.nextElementSibling;
+    if (!select.lookupAll) {  // the list as the page gave it, to come back to
+      select.lookupAll = Array.prototype.map.call(select.options, function (o) {
+        return [o.value, o.text];
+      }).filter(function (item) { return item[0]; });
+    }
+    var text = box.value.trim();
+    if (!text) {
+      fillPicker(select, select.lookupAll);
+      return Promise.resolve(select);
+    }
+    return fetch(select.getAttribute("data-lookup") + "?q=" + encodeURIComponent(text),
+                 {credentials: "same-origin", headers: {"Accept": "application/json"}})
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) {
+        if (data && box.value.trim() === text) fillPicker(select, data.items);
+        return select;
+      });
+  }
+
+  function isLookupBox(element) {
+    return element.classList && element.classList.contains("lookup-search");
+  }
+
+  var lookupTimer = null;
+  document.addEventListener("input", function (event) {
+    if (!isLookupBox(event.target)) return;
+    window.clearTimeout(lookupTimer);
+    lookupTimer = window.setTimeout(searchPicker, 200, event.target);
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter" || !isLookupBox(event.target)) return;
+    event.preventDefault();  // not the form's submit
+    window.clearTimeout(lookupTimer);
+    searchPicker(event.target).then(function (select) {
+      var first = Array.prototype.find.call(select.options, function (o) { return o.value; });
+      if (first && select.value !== first.value) {
+        select.value = first.value;
+        select.dispatchEvent(new Event("change", {bubbles: true}));
+      }
+    });
+  });
 })();

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from core.db import db
 
+from ...conftest import login
 from ...core.test_api import Api, token_for
 from .conftest import lead, order, partner
 
@@ -50,6 +51,12 @@ def test_a_salesperson_sees_only_their_own_orders(sales, sam_client, mia_client)
     assert sam("POST", f"sale.order/{toms_id}/confirm").status_code == 404
     assert toms_name in mia_client.get("/sales/orders").text
     assert mia_client.get(f"/sales/orders/{toms_id}").status_code == 200
+    # a picker's search goes through the same rules
+    searched = sam_client.get("/lookup/sale.order?q=SO").get_json()["items"]
+    assert [id_ for id_, _name in searched] == [mine]
+    assert len(mia_client.get("/lookup/sale.order?q=SO").get_json()["items"]) == 2
+    clerk = login(sales.test_client(), "clerk")
+    assert clerk.get("/lookup/sale.order?q=SO").status_code == 404
 
 
 def test_other_users_may_not_open_sales(sales, clerk_client):
