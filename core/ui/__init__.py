@@ -31,7 +31,7 @@ def init_app(app, registry) -> None:
         def menus():
             if not current_user.is_authenticated:
                 return []
-            return menu_tree(registry.active_manifests(), current_user.group_ids,
+            return menu_tree(registry.active_manifests(), access.effective_groups(current_user),
                              current_user.is_admin)
 
         return {

@@ -23,6 +23,7 @@ def credit(live_app):
     from modules.credit_limit import services as credit_services
     from modules.sales import services as sales_services
 
+    live_app.config["ERP_CURRENCY"] = "CNY"  # a company in China, prices in yuan
     with live_app.app_context():
         lifecycle.enable(get_registry(), ["credit_limit"])
         user = add_user("wei", {"sales.manager", "billing.manager"})

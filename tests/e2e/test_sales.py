@@ -22,6 +22,7 @@ def sales(live_app):
     from core.partners.models import Partner
     from modules.sales.models import Lead, Pricelist, PricelistItem, Product
 
+    live_app.config["ERP_CURRENCY"] = "VND"  # a company in Vietnam, prices in đồng
     with live_app.app_context():
         lifecycle.enable(get_registry(), ["sales"])
         user = add_user("lan", {"sales.user"})

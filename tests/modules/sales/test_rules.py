@@ -101,3 +101,11 @@ def test_a_salesperson_cannot_give_a_lead_away_in_the_form(sales, sam_client, mi
     assert mia_client.post(f"/sales/leads/{waiting}", data=form).status_code == 302
     with sales.app_context():
         assert db.session.get(Lead, waiting).user_id == sales.ids["tom"]
+
+
+def test_a_manager_has_the_menus_of_the_groups_manager_implies(sales, mia_client):
+    """Mia is only in sales.manager, which implies sales.user: the salespeople's menus
+    (granted to sales.user) are hers too, with the managers' own."""
+    page = mia_client.get("/sales/orders").text
+    for menu in ("sales.pool", "sales.quotations", "sales.analysis"):
+        assert f'data-menu="{menu}"' in page, menu
