@@ -18,7 +18,9 @@ bp = Blueprint("home", __name__)
 @bp.route("/")
 @access.signed_in
 def index():
-    widgets = get_registry().active_widgets()
+    # a widget renders nothing for a user without the right to its figures: no empty card
+    widgets = [(widget, body) for widget in get_registry().active_widgets()
+               if (body := widget.render(current_user))]
     return render_template("core/home.html", widgets=widgets)
 
 

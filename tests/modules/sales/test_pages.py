@@ -15,7 +15,7 @@ from core.settings import get_setting
 from modules.sales import services
 from modules.sales.models import Lead, Order, OrderLine
 
-from .conftest import acting, count, lead, opportunity, order, partner, product
+from .conftest import acting, count, lead, opportunity, order, partner, product, stage
 
 YEAR = date.today().year
 
@@ -299,3 +299,18 @@ def test_the_customers_page_shows_their_sales(sales, sam_client):
     assert names[0] in panel and names[1] in panel and f"SO{YEAR}-00003" not in panel
     assert "Refill contract" in panel and "Grade A" in panel
     assert "1 orders, $20.00 sold" in panel
+
+
+def test_the_dashboard_shows_what_the_user_may_read_in_their_language(
+        sales, sam_client, clerk_client):
+    from core.auth.models import User
+
+    with sales.app_context():
+        db.session.get(User, sales.ids["sam"]).lang = "vi"
+        db.session.add(Lead(name="Quán cà phê", type="opportunity", user_id=sales.ids["sam"],
+                            stage_id=stage("Proposal").id, expected_revenue=Decimal(500)))
+        db.session.commit()
+    home = sam_client.get("/").text
+    assert "Đề xuất" in home.split("widget-pipeline")[1]  # the default stage, translated
+    clerk_home = clerk_client.get("/").text  # no sales rights: no sales cards, empty or not
+    assert 'data-widget="sales.' not in clerk_home
