@@ -45,7 +45,9 @@ DEMO_TAGGED = {"Công ty TNHH Hoa Sen": ("VIP", "Hội chợ 2026"),
 def _load_partners() -> int:
     from core.partners.models import Partner, PartnerTag
 
-    admin_id = db.session.execute(sa.select(User.id).where(User.login == "admin")).scalar()
+    users = dict(db.session.execute(sa.select(User.login, User.id)).all())
+    # each demo salesperson looks after the customers of their own country and language
+    holder = {"VN": users.get("demo"), "CN": users.get("demo_zh")}
     tags = {name: PartnerTag(name=name, color=color) for name, color in DEMO_TAGS}
     db.session.add_all(tags.values())
     count = 0
@@ -53,7 +55,7 @@ def _load_partners() -> int:
          people) in DEMO_COMPANIES:
         company = Partner(name=name, is_company=True, city=city, country=country, kind=kind,
                           industry=industry, source=source, email=email, phone=phone,
-                          salesperson_id=admin_id,
+                          salesperson_id=holder.get(country) or users.get("admin"),
                           tags=[tags[t] for t in DEMO_TAGGED.get(name, ())])
         db.session.add(company)
         db.session.flush()

@@ -256,6 +256,7 @@ def test_forecast_and_analysis_pages_show_the_figures(sales, sam_client, mia_cli
         assert page.status_code == 200, by
         table = page.text.split("analysis-table")[1]
         assert key in table and "24.00" in table, by  # margin 60.00 − 36.00
+        assert "40.0%" in table, by  # of the revenue
         assert "60.00" in table.split("analysis-revenue")[1], by
     assert sam_client.get("/sales/analysis?by=nonsense&from=abc").status_code == 200
     prices = mia_client.get("/sales/price-analysis").text
