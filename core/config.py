@@ -18,7 +18,8 @@ class Defaults:
     ERP_DEFAULT_LOCALE = "en"
     ERP_DEFAULT_TIMEZONE = "UTC"
     ERP_LOCALES = ["en", "vi", "zh_CN"]
-    ERP_CURRENCY = "USD"  # ISO 4217; amounts show in the viewer's locale (`money` filter)
+    # ISO 4217, until Settings → General chooses another; shown in the viewer's locale
+    ERP_CURRENCY = "USD"
     # Look and feel: folders under themes/ (see themes/README.md). The default is what
     # Settings → General stores, else this.
     ERP_THEMES_DIR = None  # default: themes/ beside core/

@@ -1,7 +1,7 @@
 """Deployment settings an administrator changes in the web UI (Settings → General): a small
 key/value table, read once per request (or app context) and cached there.
 
-Keys in use: `default_theme`, `default_locale`, `default_timezone`. A key without a row
+Keys in use: `default_theme`, `default_locale`, `default_timezone`, `currency`. A key without a row
 falls back to the caller's default (usually the matching `ERP_DEFAULT_*` configuration)."""
 from __future__ import annotations
 

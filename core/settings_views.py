@@ -1,8 +1,11 @@
-"""Settings → General: the deployment's default theme, language and time zone, for
-administrators. Stored with `core.settings.set_setting`; users' own choices still win."""
+"""Settings → General: the deployment's default theme, language and time zone, and the
+currency amounts are shown in, for administrators. Stored with `core.settings.set_setting`;
+users' own choices still win."""
 from __future__ import annotations
 
+from babel.numbers import get_currency_name
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -17,11 +20,16 @@ from core.ui.themes import default_theme_name, theme_choices
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
+# The currencies of the markets we serve, and the majors they trade in (ISO 4217).
+CURRENCIES = ["VND", "CNY", "USD", "EUR", "GBP", "JPY", "KRW", "SGD", "HKD", "TWD", "THB",
+              "MYR", "IDR", "PHP", "INR", "AUD", "CAD", "CHF"]
+
 
 class GeneralSettingsForm(FlaskForm):
     default_theme = SelectField(_l("Default theme"), choices=[], validate_choice=True)
     default_locale = SelectField(_l("Default language"), choices=[], validate_choice=True)
     default_timezone = SelectField(_l("Default time zone"), choices=[], validate_choice=True)
+    currency = SelectField(_l("Currency"), choices=[], validate_choice=True)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -29,6 +37,11 @@ class GeneralSettingsForm(FlaskForm):
         self.default_locale.choices = [("", _l("The browser's language"))] + [
             (code, LANGUAGE_NAMES.get(code, code)) for code in current_app.config["ERP_LOCALES"]]
         self.default_timezone.choices = [(tz, tz) for tz in TIMEZONES]
+        locale = get_locale()
+        self.currency.choices = sorted(
+            ((code, f"{get_currency_name(code, locale=locale)} ({code})") for code in
+             dict.fromkeys(CURRENCIES + [current_app.config["ERP_CURRENCY"]])),
+            key=lambda choice: choice[1])
 
 
 @bp.route("/general", methods=["GET", "POST"])
@@ -39,11 +52,13 @@ def general():
         "default_locale": get_setting("default_locale", ""),
         "default_timezone": get_setting("default_timezone",
                                         current_app.config["ERP_DEFAULT_TIMEZONE"]),
+        "currency": get_setting("currency", current_app.config["ERP_CURRENCY"]),
     })
     if form.validate_on_submit():
         set_setting("default_theme", form.default_theme.data)
         set_setting("default_locale", form.default_locale.data)
         set_setting("default_timezone", form.default_timezone.data)
+        set_setting("currency", form.currency.data)
         db.session.commit()
         flash(_("Settings saved."), "success")
         return redirect(url_for("settings.general"))

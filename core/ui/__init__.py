@@ -8,6 +8,7 @@ from flask_login import current_user
 from core import access
 from core.i18n import LANGUAGE_NAMES, select_locale
 from core.notifications import unread_count
+from core.settings import get_setting
 
 from . import forms, themes, views
 from .menus import menu_tree
@@ -17,7 +18,8 @@ def money(value, currency: str | None = None) -> str:
     """An amount in the viewer's locale: `1,234.50 US$`, `1.234,50 US$`, `US$1,234.50`."""
     if value is None:
         return ""
-    return format_currency(value, currency or current_app.config["ERP_CURRENCY"])
+    return format_currency(value, currency or get_setting(
+        "currency", current_app.config["ERP_CURRENCY"]))
 
 
 def init_app(app, registry) -> None:

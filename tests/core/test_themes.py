@@ -155,7 +155,8 @@ def test_the_profile_page_shows_and_saves_the_theme(app, clerk_client):
 
 # -- Settings → General --------------------------------------------------------------------
 GENERAL = "/settings/general"
-VALID = {"default_theme": "ocean", "default_locale": "", "default_timezone": "Asia/Ho_Chi_Minh"}
+VALID = {"default_theme": "ocean", "default_locale": "", "default_timezone": "Asia/Ho_Chi_Minh",
+         "currency": "USD"}
 
 
 def test_the_settings_page_is_for_administrators(app, clerk_client, admin_client):
@@ -174,7 +175,7 @@ def test_the_settings_page_saves(app, admin_client):
                                  follow_redirects=True)
     assert response.status_code == 200
     assert settings(app) == {"default_theme": "ocean", "default_locale": "vi",
-                             "default_timezone": "Asia/Ho_Chi_Minh"}
+                             "default_timezone": "Asia/Ho_Chi_Minh", "currency": "USD"}
     assert 'class="alert alert-success' in response.text
     page = admin_client.get(GENERAL)
     assert re.search(r'<option selected value="ocean">|<option value="ocean" selected>',
@@ -186,6 +187,7 @@ def test_the_settings_page_saves(app, admin_client):
 
 @pytest.mark.parametrize("field, value", [
     ("default_theme", "nope"), ("default_locale", "fr"), ("default_timezone", "Mars/Olympus"),
+    ("currency", "XYZ"),
 ])
 def test_bad_settings_are_refused_beside_their_field(app, admin_client, field, value):
     admin_client.post(GENERAL, data=VALID)
@@ -264,3 +266,20 @@ def test_the_default_themes_templates_override_cores_from_start_up(db_url, theme
     admin.post("/theme/light")
     assert "Custom home" in admin.get("/").text
     assert html_theme(admin.get("/")) == ("light", "/themes/light/theme.css")
+
+
+def test_amounts_show_in_the_currency_the_administrator_chose(app, admin_client):
+    from flask_babel import force_locale
+
+    from core.ui import money
+
+    with app.test_request_context():
+        assert money(1234.5) == "$1,234.50"  # ERP_CURRENCY until a choice is made
+    page = admin_client.get(GENERAL).text
+    assert "Vietnamese Dong (VND)" in page and "Chinese Yuan (CNY)" in page
+    admin_client.post(GENERAL, data=VALID | {"currency": "VND"})
+    with app.test_request_context():
+        with force_locale("vi"):
+            assert money(1234567) == "1.234.567\xa0₫"  # no decimals: the đồng has none
+        with force_locale("zh_CN"):
+            assert money(1234567) == "₫1,234,567"
