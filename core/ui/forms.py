@@ -79,20 +79,29 @@ def choices_of(target, chosen: int | None = None) -> list[tuple]:
     """(id, name) of a model's active records the user may read: the first LOOKUP_LIMIT by
     name, and `chosen` when it is beyond them (picked by searching, see `lookup`)."""
     query, label = _readable(target)
-    choices = [(row[0], str(row[1])) for row in db.session.execute(
+    choices = [(row[0], translated_name(target, str(row[1]))) for row in db.session.execute(
         query.order_by(label).limit(LOOKUP_LIMIT))]
     if chosen and all(chosen != choice[0] for choice in choices):
         row = db.session.execute(query.where(target.id == chosen)).first()
         if row is not None:
-            choices.insert(0, (row[0], str(row[1])))
+            choices.insert(0, (row[0], translated_name(target, str(row[1]))))
     return choices
+
+
+def translated_name(model, name):
+    """A record's name as the reader sees it. Models whose default records are made in
+    English (stages, sources, reasons) set `__translated_names__`, and their names go
+    through the catalogs; a name a user typed comes back as it is."""
+    if name and getattr(model, "__translated_names__", False):
+        return _(name)
+    return name
 
 
 def lookup(target, text: str, limit: int = 20) -> list[tuple]:
     """(id, name) of the readable active records whose name holds `text`: what a picker's
     search box offers when the list is too long to hold every record."""
     query, label = _readable(target)
-    return [(row[0], str(row[1])) for row in db.session.execute(
+    return [(row[0], translated_name(target, str(row[1]))) for row in db.session.execute(
         query.where(contains(label, text)).order_by(label).limit(limit))]
 
 

@@ -258,6 +258,13 @@ class ModelViews:
                 labels.append(c.name)
         return query, labels
 
+    def related_values(self, row, related: list[str]) -> dict:
+        """name -> the display value with_related joined into `row`, in the reader's
+        language where the target's names are translated (forms.translated_name)."""
+        return {name: model_forms.translated_name(
+            model_forms.reference_target(model_forms.column_of(self.model, name)), row[i + 1])
+            for i, name in enumerate(related)}
+
     def sort(self):
         text = request.args.get("sort") or self.order
         name = text.lstrip("-")
@@ -292,7 +299,7 @@ class ModelViews:
         rows = rows[:PAGE_SIZE]
         if direction == "before" and cursor and not nullable:
             rows.reverse()
-        records = [(r[0], {name: r[i + 1] for i, name in enumerate(related)}) for r in rows]
+        records = [(r[0], self.related_values(r, related)) for r in rows]
         pager = self.pager(records, sort_name, nullable, page, more, cursor, direction)
         return render_template(
             "generic/list.html", v=self, records=records, total=total, capped=total > COUNT_CAP,
@@ -347,7 +354,7 @@ class ModelViews:
             for row in db.session.execute(query.execution_options(yield_per=1000)):
                 out.seek(0)
                 out.truncate()
-                values = {name: row[i + 1] for i, name in enumerate(related)}
+                values = self.related_values(row, related)
                 writer.writerow([values.get(c.name) if c.related
                                  else _csv_value(getattr(row[0], c.name)) for c in self.columns])
                 yield out.getvalue()
@@ -502,8 +509,10 @@ class ModelViews:
             ids = {getattr(r, name) for r in records} - {None}
             table = next(iter(column.foreign_keys)).column.table
             label = table.c.get("name", table.c.id)
-            labels[name] = dict(db.session.execute(sa.select(table.c.id, label).where(
-                table.c.id.in_(ids))).all()) if ids else {}
+            target = model_forms.reference_target(column)
+            labels[name] = {id_: model_forms.translated_name(target, text) for id_, text in
+                            db.session.execute(sa.select(table.c.id, label).where(
+                                table.c.id.in_(ids)))} if ids else {}
         return labels
 
     def move_view(self, record_id):

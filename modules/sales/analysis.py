@@ -8,13 +8,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask_babel import gettext
 
 from core import access
 from core.auth.models import Team, User
 from core.db import db
 from core.partners.models import Partner
 from core.settings import get_setting
+from core.ui.forms import translated_name
 
 from .models import Lead, Order, OrderLine, Product
 
@@ -208,8 +208,8 @@ def my_pipeline(user_id: int) -> list[dict]:
         .join(Stage, Stage.id == Lead.stage_id)
         .where(Lead.user_id == user_id, Lead.type == "opportunity", Lead.outcome == "open")
         .group_by(Stage.id, Stage.name, Stage.sequence).order_by(Stage.sequence)).all()
-    # default stage names are stored in English and translated where shown
-    return [{"stage": gettext(r[0]), "count": r[1], "amount": Decimal(r[2])} for r in rows]
+    return [{"stage": translated_name(Stage, r[0]), "count": r[1], "amount": Decimal(r[2])}
+            for r in rows]
 
 
 def won_this_month(user_id: int | None, today: date | None = None) -> dict:

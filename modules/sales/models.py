@@ -86,6 +86,7 @@ class PricelistItem(Model):
 
 class LeadSource(Model):
     __model__ = "sale.source"
+    __translated_names__ = True  # the defaults are made in English, shown translated
 
     name: Mapped[str] = mapped_column(sa.String(128), unique=True, info={"label": _l("Name")})
     active: Mapped[bool] = mapped_column(default=True, info={"label": _l("Active")})
@@ -93,6 +94,7 @@ class LeadSource(Model):
 
 class LostReason(Model):
     __model__ = "sale.lost_reason"
+    __translated_names__ = True  # the defaults are made in English, shown translated
 
     name: Mapped[str] = mapped_column(sa.String(128), unique=True, info={"label": _l("Name")})
     active: Mapped[bool] = mapped_column(default=True, info={"label": _l("Active")})
@@ -101,6 +103,7 @@ class LostReason(Model):
 class Stage(Model):
     """A pipeline stage; a team may have its own (team empty = every team's)."""
     __model__ = "sale.stage"
+    __translated_names__ = True  # the defaults are made in English, shown translated
 
     name: Mapped[str] = mapped_column(sa.String(128), info={"label": _l("Name")})
     sequence: Mapped[int] = mapped_column(default=10, index=True,

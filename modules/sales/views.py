@@ -19,7 +19,7 @@ from core import access
 from core.db import db
 from core.partners.models import Partner
 from core.settings import get_setting, set_setting
-from core.ui.forms import choices_of, id_value
+from core.ui.forms import choices_of, id_value, translated_name
 from core.ui.generic import Board, Calendar, Column, ModelViews, Report, team_filter
 
 from . import analysis, services
@@ -94,7 +94,7 @@ OPPORTUNITY_FIELDS = ["name", "partner_id", "stage_id", "probability", "expected
 
 
 def _stage_choices():
-    return [(s.id, _(s.name)) for s in services.stages_for(None)]
+    return [(s.id, translated_name(Stage, s.name)) for s in services.stages_for(None)]
 
 
 def _check_salesperson(form, record) -> dict[str, str]:
@@ -177,8 +177,7 @@ def _posted() -> bool:
 # -- a lead's or an opportunity's actions --------------------------------------------------
 def lead_actions(lead) -> Markup:
     """Buttons above a lead's or opportunity's form (the slot sale.lead.form.actions)."""
-    reasons = [(i, _(name)) for i, name in choices_of(LostReason)] \
-        if lead.type == "opportunity" else []
+    reasons = choices_of(LostReason) if lead.type == "opportunity" else []
     return Markup(render_template("sales/_lead_actions.html", lead=lead, reasons=reasons,
                                   can_write=access.can("sale.lead", "w"),
                                   can_quote=access.can("sale.order", "c")))
@@ -291,7 +290,7 @@ def pool():
         query = query.where(Lead.source_id == source)
     waiting = db.session.execute(query.order_by(Lead.created_at, Lead.id).limit(200)
                                  ).scalars().all()
-    sources = {i: _(name) for i, name in choices_of(LeadSource)}
+    sources = dict(choices_of(LeadSource))
     return render_template("sales/pool.html", leads=waiting, sources=sources,
                            held=services.held_by(current_user.id),
                            limit=services.lead_limit(), idle_days=services.pool_idle_days())

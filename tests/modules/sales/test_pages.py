@@ -3,6 +3,7 @@ printing, a lead's buttons, the pool, the forecast and analysis pages, the confi
 and the sales panel on a customer's page."""
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -313,5 +314,8 @@ def test_the_dashboard_shows_what_the_user_may_read_in_their_language(
         db.session.commit()
     home = sam_client.get("/").text
     assert "Đề xuất" in home.split("widget-pipeline")[1]  # the default stage, translated
+    listing = sam_client.get("/sales/opportunities").text  # the joined column and filter
+    assert "Đề xuất" in listing.split('class="col-stage_id"')[1].split("</td>")[0]
+    assert re.search(r'<option value="\d+"[^>]*>Đề xuất</option>', listing)
     clerk_home = clerk_client.get("/").text  # no sales rights: no sales cards, empty or not
     assert 'data-widget="sales.' not in clerk_home
