@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, Length
 from core import access, timeline
 from core.db import db
 from core.security import redirect_back
+from core.ui import forms
 
 bp = Blueprint("timeline", __name__, url_prefix="/timeline")
 
@@ -99,18 +100,42 @@ def render_timeline(record) -> Markup:
     model = type(record)
     columns = {c.key: c.columns[0] for c in sa.inspect(model).column_attrs}
     labels = {key: column.info.get("label") for key, column in columns.items()}
+    entries = timeline.entries(record)
+    names = _reference_names(columns, entries)
 
     def show(key, value):
-        """A recorded value as the form shows it: choice labels, yes and no."""
+        """A recorded value as the form shows it: choice labels, names of referenced
+        records, yes and no."""
         if isinstance(value, bool):
             return _("Yes") if value else _("No")
+        if value in names.get(key, ()):
+            return names[key][value]
         choices = columns[key].info.get("choices") if key in columns else None
         if choices and value in choices:
             return choices[value]
         return value
 
     return Markup(render_template(
-        "core/_timeline.html", record=record, entries=timeline.entries(record),
+        "core/_timeline.html", record=record, entries=entries,
         labels=labels, show=show, note_form=NoteForm(), attachment_form=AttachmentForm(),
         can_write=access.can(record.__model__, "w"),
     ))
+
+
+def _reference_names(columns: dict, entries) -> dict[str, dict]:
+    """column -> {id: name} for the records the entries' changes point to (a salesperson,
+    a company): one query per such column, whatever the number of entries."""
+    names: dict[str, dict] = {}
+    for key, column in columns.items():
+        ids = {value for entry in entries for value in (entry.changes or {}).get(key) or ()
+               if isinstance(value, int) and not isinstance(value, bool)}
+        if not ids or not column.foreign_keys:
+            continue
+        table = next(iter(column.foreign_keys)).column.table
+        if "name" not in table.c:
+            continue
+        target = forms.reference_target(column)
+        names[key] = {id_: forms.translated_name(target, name) for id_, name in
+                      db.session.execute(sa.select(table.c.id, table.c.name)
+                                         .where(table.c.id.in_(ids)))}
+    return names

@@ -98,3 +98,23 @@ def test_notes_and_attachments(app, books, tmp_path):
     assert ben.post(f"/timeline/fx.book/{books}/note", data={"body": "x"}).status_code == 404
     clerk = login(app.test_client(), "clerk")
     assert clerk.get(f"/timeline/attachment/{files[0].id}").status_code == 403
+
+
+def test_the_timeline_names_the_records_a_change_points_to(app, admin_client):
+    from core.auth.models import User
+    from core.partners.models import Partner
+
+    with app.app_context():
+        clerk = db.session.execute(sa.select(User).where(User.login == "clerk")).scalar_one()
+        company = Partner(name="Công ty TNHH Hoa Sen", is_company=True)
+        db.session.add(company)
+        db.session.flush()
+        person = Partner(name="Nguyễn Thị Mai", parent_id=company.id)
+        db.session.add(person)
+        db.session.commit()
+        person.salesperson_id = clerk.id
+        db.session.commit()
+        person_id, clerk_name = person.id, clerk.name
+    panel = admin_client.get(f"/contacts/partners/{person_id}").text.split("Timeline")[1]
+    assert f"→ {clerk_name}" in panel or f"{clerk_name}</li>" in panel
+    assert "Công ty TNHH Hoa Sen</li>" in panel  # the company, created with the person

@@ -300,7 +300,7 @@ def test_the_customers_page_shows_their_sales(sales, sam_client):
     panel = page.split("partner-sales")[1]
     assert names[0] in panel and names[1] in panel and f"SO{YEAR}-00003" not in panel
     assert "Refill contract" in panel and "Grade A" in panel
-    assert "1 orders, $20.00 sold" in panel
+    assert "1 order, $20.00 sold" in panel
 
 
 def test_the_dashboard_shows_what_the_user_may_read_in_their_language(
