@@ -272,6 +272,21 @@ def record_payment(payment: Payment, invoice_ids: list[int] | None = None) -> No
 
 
 # -- receivables -------------------------------------------------------------------------
+def installments(invoice: Invoice) -> list[dict]:
+    """The invoice's due dates with what is still open of each: payments settle the
+    earliest installment first, as in `ageing`."""
+    paid = invoice.amount_paid or Decimal(0)
+    rows = []
+    for due in db.session.execute(sa.select(InvoiceDue).where(
+            InvoiceDue.invoice_id == invoice.id).order_by(InvoiceDue.date_due, InvoiceDue.id)
+    ).scalars():
+        settled = min(paid, due.amount)
+        paid -= settled
+        rows.append({"date_due": due.date_due, "amount": due.amount,
+                     "open": due.amount - settled if invoice.state == "posted" else Decimal(0)})
+    return rows
+
+
 def ageing(today: date | None = None, partner_id: int | None = None,
            salesperson_id: int | None = None) -> list[dict]:
     """Open amounts per customer in buckets by days past due: not due, 1-30, 31-60, 61-90,

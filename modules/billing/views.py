@@ -25,7 +25,6 @@ from . import services
 from .models import (
     METHODS,
     Invoice,
-    InvoiceDue,
     InvoiceLine,
     Payment,
     PaymentAllocation,
@@ -111,9 +110,7 @@ def _line_rows(form) -> tuple[list[dict], list[str]]:
 
 # -- invoices ----------------------------------------------------------------------------
 def _invoice_page(invoice, lines, errors=(), status=200):
-    dues = db.session.execute(sa.select(InvoiceDue).where(
-        InvoiceDue.invoice_id == invoice.id).order_by(InvoiceDue.date_due)).scalars().all() \
-        if invoice else []
+    dues = services.installments(invoice) if invoice else []
     allocations = db.session.execute(
         sa.select(PaymentAllocation, Payment).join(Payment, Payment.id ==
                                                    PaymentAllocation.payment_id)
@@ -236,8 +233,7 @@ def invoice_print(record_id):
     invoice = access.get_for(Invoice, record_id)
     lines = db.session.execute(sa.select(InvoiceLine).where(
         InvoiceLine.invoice_id == invoice.id).order_by(InvoiceLine.sequence)).scalars().all()
-    dues = db.session.execute(sa.select(InvoiceDue).where(
-        InvoiceDue.invoice_id == invoice.id).order_by(InvoiceDue.date_due)).scalars().all()
+    dues = services.installments(invoice)
     return render_template("billing/invoice_print.html", invoice=invoice, lines=lines,
                            dues=dues, partner=db.session.get(Partner, invoice.partner_id),
                            company=get_setting("company_name", ""))

@@ -130,3 +130,16 @@ def test_no_reminder_when_only_installments_not_yet_due_are_open(ctx):
         (Decimal(500), 0, 0, 0, 0, Decimal(500))]  # nothing is late
     services.remind_overdue(today=TODAY)
     assert reminders() == []
+
+
+def test_an_invoices_installments_show_what_is_still_open(ctx, bea_client):
+    customer = partner("Delta").id
+    split = posted(customer, "1000", on=days_ago(100), terms="50% now, 50% in 60 days")
+    services.register_payment(customer, Decimal(600), [split.id])
+    assert [(d["amount"], d["open"]) for d in services.installments(split)] == [
+        (Decimal(500), Decimal(0)), (Decimal(500), Decimal(400))]
+    db.session.commit()
+    page = bea_client.get(f"/billing/invoices/{split.id}").text
+    first, second = page.split('class="list-group-item')[1:3]
+    assert "Paid" in first and "text-danger" not in first  # settled: not shown as late
+    assert "$400.00 still open" in second
