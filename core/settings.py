@@ -1,7 +1,8 @@
 """Deployment settings an administrator changes in the web UI (Settings → General): a small
 key/value table, read once per request (or app context) and cached there.
 
-Keys in use: `default_theme`, `default_locale`, `default_timezone`, `currency`. A key without a row
+Keys in use: `default_theme`, `default_locale`, `default_timezone`, `currency`, and the
+company's details (`COMPANY_KEYS`). A key without a row
 falls back to the caller's default (usually the matching `ERP_DEFAULT_*` configuration)."""
 from __future__ import annotations
 
@@ -47,3 +48,12 @@ def set_setting(key: str, value: str | None) -> None:
     else:
         db.session.merge(Setting(key=key, value=value))
     _all()[key] = value or None
+
+
+COMPANY_KEYS = ("company_name", "company_address", "company_tax_id", "company_phone",
+                "company_email")
+
+
+def company() -> dict[str, str]:
+    """The deployment's own company, as printed on quotations and invoices."""
+    return {key.removeprefix("company_"): get_setting(key, "") for key in COMPANY_KEYS}

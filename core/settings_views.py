@@ -1,6 +1,6 @@
-"""Settings → General: the deployment's default theme, language and time zone, and the
-currency amounts are shown in, for administrators. Stored with `core.settings.set_setting`;
-users' own choices still win."""
+"""Settings → General, for administrators: the deployment's default theme, language and
+time zone, the currency amounts are shown in, and the company printed on documents. Stored
+with `core.settings.set_setting`; users' own choices still win."""
 from __future__ import annotations
 
 from babel.numbers import get_currency_name
@@ -9,13 +9,14 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import Email, Length, Optional
 
 from core import access
 from core.auth.forms import TIMEZONES
 from core.db import db
 from core.i18n import LANGUAGE_NAMES
-from core.settings import get_setting, set_setting
+from core.settings import COMPANY_KEYS, get_setting, set_setting
 from core.ui.themes import default_theme_name, theme_choices
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
@@ -30,6 +31,11 @@ class GeneralSettingsForm(FlaskForm):
     default_locale = SelectField(_l("Default language"), choices=[], validate_choice=True)
     default_timezone = SelectField(_l("Default time zone"), choices=[], validate_choice=True)
     currency = SelectField(_l("Currency"), choices=[], validate_choice=True)
+    company_name = StringField(_l("Company name"), validators=[Length(max=200)])
+    company_address = TextAreaField(_l("Address"), validators=[Length(max=500)])
+    company_tax_id = StringField(_l("Tax ID"), validators=[Length(max=64)])
+    company_phone = StringField(_l("Phone"), validators=[Length(max=64)])
+    company_email = StringField(_l("Email"), validators=[Optional(), Email(), Length(max=200)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -53,12 +59,15 @@ def general():
         "default_timezone": get_setting("default_timezone",
                                         current_app.config["ERP_DEFAULT_TIMEZONE"]),
         "currency": get_setting("currency", current_app.config["ERP_CURRENCY"]),
+        **{key: get_setting(key, "") for key in COMPANY_KEYS},
     })
     if form.validate_on_submit():
         set_setting("default_theme", form.default_theme.data)
         set_setting("default_locale", form.default_locale.data)
         set_setting("default_timezone", form.default_timezone.data)
         set_setting("currency", form.currency.data)
+        for key in COMPANY_KEYS:
+            set_setting(key, (form[key].data or "").strip())
         db.session.commit()
         flash(_("Settings saved."), "success")
         return redirect(url_for("settings.general"))

@@ -8,7 +8,7 @@ from flask_login import current_user
 from core import access
 from core.i18n import LANGUAGE_NAMES, select_locale
 from core.notifications import unread_count
-from core.settings import get_setting
+from core.settings import company, get_setting
 
 from . import forms, themes, views
 from .menus import menu_tree
@@ -27,6 +27,7 @@ def init_app(app, registry) -> None:
     themes.init_app(app)
     app.add_template_filter(money)
     app.add_template_global(forms.lookup_attrs)
+    app.add_template_global(company)
 
     @app.context_processor
     def _shell():

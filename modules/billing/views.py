@@ -235,8 +235,7 @@ def invoice_print(record_id):
         InvoiceLine.invoice_id == invoice.id).order_by(InvoiceLine.sequence)).scalars().all()
     dues = services.installments(invoice)
     return render_template("billing/invoice_print.html", invoice=invoice, lines=lines,
-                           dues=dues, partner=db.session.get(Partner, invoice.partner_id),
-                           company=get_setting("company_name", ""))
+                           dues=dues, partner=db.session.get(Partner, invoice.partner_id))
 
 
 # -- payments ----------------------------------------------------------------------------

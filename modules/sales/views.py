@@ -426,7 +426,7 @@ def order_print(record_id):
                                .order_by(OrderLine.sequence)).scalars().all()
     partner = db.session.get(Partner, order.partner_id)
     return render_template("sales/order_print.html", order=order, lines=lines,
-                           partner=partner, company=get_setting("company_name", ""))
+                           partner=partner)
 
 
 @bp.route("/price")

@@ -283,3 +283,17 @@ def test_amounts_show_in_the_currency_the_administrator_chose(app, admin_client)
             assert money(1234567) == "1.234.567\xa0₫"  # no decimals: the đồng has none
         with force_locale("zh_CN"):
             assert money(1234567) == "₫1,234,567"
+
+
+def test_the_company_details_are_kept_and_checked(app, admin_client):
+    company = {"company_name": "Công ty TNHH Hoa Sen", "company_address": "12 Tràng Tiền\nHà Nội",
+               "company_tax_id": "0101234567", "company_phone": "+84 24 3825 1234",
+               "company_email": "not an address"}
+    response = admin_client.post(GENERAL, data=VALID | company)
+    assert response.status_code == 422 and "company_name" not in settings(app)
+    admin_client.post(GENERAL, data=VALID | company | {"company_email": "info@hoasen.vn"})
+    assert settings(app)["company_address"] == "12 Tràng Tiền\nHà Nội"
+    with app.test_request_context():
+        from core.settings import company as details
+
+        assert details()["tax_id"] == "0101234567" and details()["email"] == "info@hoasen.vn"

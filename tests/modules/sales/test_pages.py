@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from core.db import db
 from core.partners.models import Partner
-from core.settings import get_setting
+from core.settings import get_setting, set_setting
 from modules.sales import services
 from modules.sales.models import Lead, Order, OrderLine
 
@@ -123,10 +123,16 @@ def test_edit_confirm_and_print(sales, sam_client, shop):
         assert db.session.get(Partner, shop["customer"]).kind == "customer"
     page = sam_client.get(f"/sales/orders/{made}").text
     assert "state-confirmed" in page and "line_quantity" not in page  # no longer editable
+    with sales.app_context():
+        set_setting("company_name", "Saigon Coffee Trading")  # Settings → General
+        set_setting("company_tax_id", "0312345678")
+        db.session.commit()
     printed = sam_client.get(f"/sales/orders/{made}/print")
     assert printed.status_code == 200
     text = printed.text
     assert f"Sales order SO{YEAR}-00001" in text and "Hoa Sen" in text
+    company = text.split('class="company"')[1].split("</header>")[0]
+    assert "Saigon Coffee Trading" in company and "0312345678" in company
     assert "Coffee beans" in text and "53.97" in text and "4.32" in text
     assert "58.29" in text.split('class="total"')[1]
     # a second confirm is refused with a message, not an error
