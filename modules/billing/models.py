@@ -29,7 +29,7 @@ class PaymentTerm(Model):
     name: Mapped[str] = mapped_column(sa.String(128), unique=True, info={"label": _l("Name")})
     # "percent@days" parts separated by commas, e.g. "50@0, 50@60"; one line "100@30"
     schedule: Mapped[str] = mapped_column(sa.String(200), default="100@0",
-                                          info={"label": _l("Schedule")})
+                                          info={"label": _l("Payment schedule")})
     active: Mapped[bool] = mapped_column(default=True, info={"label": _l("Active")})
 
     def __str__(self) -> str:
@@ -62,7 +62,7 @@ class Invoice(Model):
     # the sales order it bills, when the sales module made it (a plain id: billing does
     # not depend on sales)
     order_id: Mapped[int | None] = mapped_column(index=True, info={"label": _l("Order")})
-    origin: Mapped[str | None] = mapped_column(sa.String(64), info={"label": _l("Source")})
+    origin: Mapped[str | None] = mapped_column(sa.String(64), info={"label": _l("Source document")})
     refund_of_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("billing_invoice.id", ondelete="SET NULL"), index=True,
         info={"label": _l("Credit note for")})

@@ -54,3 +54,18 @@ def test_no_message_has_a_bare_percent_sign(folder):
     bare = sorted(str(m.id) for m in extract(CATALOGS[folder])
                   if m.id and "%" in re.sub(r"%%|%\(\w+\)[sd]", "", str(m.id)))
     assert bare == []
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_message_means_one_thing_across_catalogs(locale):
+    """Core's and the modules' catalogs are merged into one, so a message two of them
+    translate differently shows one or the other depending on which apps are enabled
+    ("Source" of a lead and of an invoice). Such messages need distinct English words."""
+    seen: dict = {}
+    for folder in sorted(CATALOGS):
+        for message in load_po(folder / locale / "LC_MESSAGES" / "messages.po"):
+            if message.id and message.string:
+                seen.setdefault(_key(message.id), {})[folder.parent.name] = _key(
+                    message.string)
+    clashes = {str(key): found for key, found in seen.items() if len(set(found.values())) > 1}
+    assert clashes == {}
