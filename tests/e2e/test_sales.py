@@ -79,6 +79,7 @@ def test_a_salespersons_day(page, sales):
     page.wait_for_url("**/sales/orders/*")
     row = page.locator("tr.order-line").last
     row.locator(".line-product").select_option(label="[CF-1KG] Cà phê rang xay 1kg")
+    expect(row.locator(".line-price")).to_have_value("320000.00")  # the list price first
     row.locator(".line-quantity").fill("60")
     row.locator(".line-quantity").dispatch_event("change")
     # the grade A price list's quantity break

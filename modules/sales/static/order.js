@@ -20,7 +20,9 @@
         row.querySelector(".line-tax").textContent = data.tax_rate;
         var description = row.querySelector(".line-description");
         if (!description.value) description.value = data.description;
-        if (!row.querySelector(".line-quantity").value) row.querySelector(".line-quantity").value = "1";
+        var quantity = row.querySelector(".line-quantity");
+        // not while the user is in the field: setting it would break into their typing
+        if (!quantity.value && document.activeElement !== quantity) quantity.value = "1";
       });
   }
 
