@@ -258,12 +258,15 @@ class ModelViews:
                 labels.append(c.name)
         return query, labels
 
-    def related_values(self, row, related: list[str]) -> dict:
-        """name -> the display value with_related joined into `row`, in the reader's
+    def related_values(self, rows, related: list[str]):
+        """(record, {name: display value}) for each row from with_related, in the reader's
         language where the target's names are translated (forms.translated_name)."""
-        return {name: model_forms.translated_name(
-            model_forms.reference_target(model_forms.column_of(self.model, name)), row[i + 1])
-            for i, name in enumerate(related)}
+        targets = [model_forms.reference_target(model_forms.column_of(self.model, name))
+                   for name in related]
+        for row in rows:
+            yield row[0], {name: model_forms.translated_name(target, row[i + 1])
+                           for i, (name, target) in enumerate(zip(related, targets,
+                                                                  strict=True))}
 
     def sort(self):
         text = request.args.get("sort") or self.order
@@ -299,7 +302,7 @@ class ModelViews:
         rows = rows[:PAGE_SIZE]
         if direction == "before" and cursor and not nullable:
             rows.reverse()
-        records = [(r[0], self.related_values(r, related)) for r in rows]
+        records = list(self.related_values(rows, related))
         pager = self.pager(records, sort_name, nullable, page, more, cursor, direction)
         return render_template(
             "generic/list.html", v=self, records=records, total=total, capped=total > COUNT_CAP,
@@ -351,12 +354,12 @@ class ModelViews:
             writer = csv.writer(out)
             writer.writerow([self.label(c.name) for c in self.columns])
             yield "\ufeff" + out.getvalue()  # a BOM, so spreadsheet programs read UTF-8
-            for row in db.session.execute(query.execution_options(yield_per=1000)):
+            for record, values in self.related_values(
+                    db.session.execute(query.execution_options(yield_per=1000)), related):
                 out.seek(0)
                 out.truncate()
-                values = self.related_values(row, related)
                 writer.writerow([values.get(c.name) if c.related
-                                 else _csv_value(getattr(row[0], c.name)) for c in self.columns])
+                                 else _csv_value(getattr(record, c.name)) for c in self.columns])
                 yield out.getvalue()
 
         headers = {"Content-Disposition": f'attachment; filename="{self.name}.csv"'}
