@@ -1,6 +1,9 @@
 """Timeline routes (notes, attachments) and the `timeline(record)` template helper."""
 from __future__ import annotations
 
+from datetime import date, datetime
+from decimal import Decimal
+
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -10,6 +13,7 @@ from flask import (
     render_template,
     send_file,
 )
+from flask_babel import format_date, format_datetime, format_decimal
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from markupsafe import Markup
@@ -113,7 +117,7 @@ def render_timeline(record) -> Markup:
         choices = columns[key].info.get("choices") if key in columns else None
         if choices and value in choices:
             return choices[value]
-        return value
+        return _formatted(columns[key].type, value) if key in columns else value
 
     return Markup(render_template(
         "core/_timeline.html", record=record, entries=entries,
@@ -139,3 +143,19 @@ def _reference_names(columns: dict, entries) -> dict[str, dict]:
                       db.session.execute(sa.select(table.c.id, table.c.name)
                                          .where(table.c.id.in_(ids)))}
     return names
+
+
+def _formatted(kind, value):
+    """Dates, times and numbers as the reader writes them (they are stored as JSON text)."""
+    if not isinstance(value, str | int | float):
+        return value
+    try:
+        if isinstance(kind, sa.DateTime):
+            return format_datetime(datetime.fromisoformat(value), "short")
+        if isinstance(kind, sa.Date):
+            return format_date(date.fromisoformat(value), "medium")
+        if isinstance(kind, sa.Numeric) and not isinstance(value, bool):
+            return format_decimal(Decimal(str(value)))
+    except (ValueError, ArithmeticError):
+        pass
+    return value

@@ -118,3 +118,19 @@ def test_the_timeline_names_the_records_a_change_points_to(app, admin_client):
     panel = admin_client.get(f"/contacts/partners/{person_id}").text.split("Timeline")[1]
     assert f"→ {clerk_name}" in panel or f"{clerk_name}</li>" in panel
     assert "Công ty TNHH Hoa Sen</li>" in panel  # the company, created with the person
+
+
+def test_the_timeline_writes_dates_and_numbers_as_the_reader_does(app, books):
+    from datetime import date
+    from decimal import Decimal
+
+    from tests.fixture_modules.fx_library.models import Book
+
+    with app.app_context():
+        book = db.session.get(Book, books)
+        book.price, book.published_on = Decimal("1234.5"), date(2026, 1, 5)
+        db.session.commit()
+    panel = login(app.test_client(), "ann").get(f"/fx/books/{books}").text.split(
+        "data-timeline")[1]
+    assert "1,234.5" in panel and "Jan 5, 2026" in panel
+    assert "2026-01-05" not in panel
