@@ -111,6 +111,7 @@ class ModuleRegistry:
         self.enable_hooks: dict[str, list] = defaultdict(list)
         self.model_owner: dict[str, str] = {}  # table name -> module
         self.models: dict[str, type] = {}  # model name ("sale.order") -> class
+        self.table_models: dict[str, type] = {}  # table name ("sale_order") -> class
         self.rules: dict[str, list] = defaultdict(list)  # model -> [(module, group, rule)]
         self.resources: dict = {}  # model name -> core.api.resource.Resource
         self._derived: dict = {}  # per enabled set: access table, groups
@@ -158,6 +159,7 @@ class ModuleRegistry:
             self.model_owner[table.name] = owner
             if getattr(cls, "__model__", None):
                 self.models[cls.__model__] = cls
+                self.table_models[table.name] = cls
 
     def table_owner(self, table: str) -> str | None:
         return self.model_owner.get(table)

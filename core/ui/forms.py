@@ -64,9 +64,7 @@ def reference_target(column):
     """The model a foreign key column points to, if a module registered it."""
     from core.modules import get_registry
 
-    fk = next(iter(column.foreign_keys))
-    return next((cls for cls in get_registry().models.values()
-                 if getattr(cls, "__tablename__", None) == fk.column.table.name), None)
+    return get_registry().table_models.get(next(iter(column.foreign_keys)).column.table.name)
 
 
 def reference_choices(column, chosen: int | None = None) -> list[tuple]:

@@ -8,7 +8,6 @@ from flask_login import current_user
 from core import access
 from core.db import db
 from core.modules import get_registry
-from core.modules.registry import CORE
 from core.security import redirect_back
 from core.ui.forms import lookup as lookup_records
 
@@ -43,7 +42,7 @@ def lookup(model: str):
     registry = get_registry()
     target = registry.models.get(model)
     owner = registry.table_owner(target.__tablename__) if target is not None else None
-    if owner is None or owner != CORE and not registry.is_enabled(owner) \
+    if owner is None or not registry.is_enabled(owner) \
             or not hasattr(target, "name") \
             or model in registry.access_table() and not access.can(model, "r"):
         abort(404)
