@@ -131,17 +131,10 @@ def _reference_names(columns: dict, entries) -> dict[str, dict]:
     a company): one query per such column, whatever the number of entries."""
     names: dict[str, dict] = {}
     for key, column in columns.items():
-        ids = {value for entry in entries for value in (entry.changes or {}).get(key) or ()
-               if isinstance(value, int) and not isinstance(value, bool)}
-        if not ids or not column.foreign_keys:
-            continue
-        table = next(iter(column.foreign_keys)).column.table
-        if "name" not in table.c:
-            continue
-        target = forms.reference_target(column)
-        names[key] = {id_: forms.translated_name(target, name) for id_, name in
-                      db.session.execute(sa.select(table.c.id, table.c.name)
-                                         .where(table.c.id.in_(ids)))}
+        if column.foreign_keys:
+            names[key] = forms.reference_names(column, {
+                value for entry in entries for value in (entry.changes or {}).get(key) or ()
+                if isinstance(value, int) and not isinstance(value, bool)})
     return names
 
 
@@ -154,7 +147,7 @@ def _formatted(kind, value):
             return format_datetime(datetime.fromisoformat(value), "short")
         if isinstance(kind, sa.Date):
             return format_date(date.fromisoformat(value), "medium")
-        if isinstance(kind, sa.Numeric) and not isinstance(value, bool):
+        if isinstance(kind, sa.Numeric):  # booleans were shown before this is asked
             return format_decimal(Decimal(str(value)))
     except (ValueError, ArithmeticError):
         pass

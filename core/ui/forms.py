@@ -67,6 +67,18 @@ def reference_target(column):
     return get_registry().table_models.get(next(iter(column.foreign_keys)).column.table.name)
 
 
+def reference_names(column, ids) -> dict:
+    """id -> display name of the records a foreign key column points to, for the given
+    ids only, in one query (the name column, else the id; translated where the target's
+    names are)."""
+    if not ids:
+        return {}
+    table = next(iter(column.foreign_keys)).column.table
+    target = reference_target(column)
+    return {id_: translated_name(target, name) for id_, name in db.session.execute(
+        sa.select(table.c.id, table.c.get("name", table.c.id)).where(table.c.id.in_(ids)))}
+
+
 def reference_choices(column, chosen: int | None = None) -> list[tuple]:
     """(id, name) of the records a foreign key may point to, readable ones only."""
     target = reference_target(column)

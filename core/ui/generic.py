@@ -509,13 +509,8 @@ class ModelViews:
             column = model_forms.column_of(self.model, name)
             if not column.foreign_keys:
                 continue
-            ids = {getattr(r, name) for r in records} - {None}
-            table = next(iter(column.foreign_keys)).column.table
-            label = table.c.get("name", table.c.id)
-            target = model_forms.reference_target(column)
-            labels[name] = {id_: model_forms.translated_name(target, text) for id_, text in
-                            db.session.execute(sa.select(table.c.id, label).where(
-                                table.c.id.in_(ids)))} if ids else {}
+            labels[name] = model_forms.reference_names(
+                column, {getattr(r, name) for r in records} - {None})
         return labels
 
     def move_view(self, record_id):
