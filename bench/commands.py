@@ -96,7 +96,7 @@ def bench_lists(rows, db_path, repeat):
         deep_id = db.session.execute(sa.select(Partner.id).where(Partner.name == deep_name)
                                      ).scalar()
         engine = db.engine
-    from core.ui.generic import _cursor
+    from core.ui.generic.keyset import _cursor
 
     class Row:
         name, id = deep_name, deep_id

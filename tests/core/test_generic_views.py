@@ -48,7 +48,7 @@ def test_list_searches_filters_sorts_and_pages(admin_client, books, monkeypatch)
     assert rows(admin_client.get(f"{SHELF}?f.status=reading")) == ["Bible", "Codex"]
     assert rows(admin_client.get(f"{SHELF}?sort=-title")) == ["Diary", "Codex", "Bible", "Atlas"]
     assert rows(admin_client.get(f"{SHELF}?sort=-price")) == ["Bible", "Atlas", "Codex", "Diary"]
-    monkeypatch.setattr("core.ui.generic.PAGE_SIZE", 3)
+    monkeypatch.setattr("core.ui.generic.listing.PAGE_SIZE", 3)
     first = admin_client.get(SHELF)
     assert rows(first) == ["Atlas", "Bible", "Codex"]
     next_url = first.text.split('rel="next"')[0].rsplit('href="', 1)[1].split('"')[0]

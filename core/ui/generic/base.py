@@ -1,0 +1,204 @@
+"""The core every generic view shares: the declared fields, route registration, labels and
+values, and the query the search box and filters narrow."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask import g, request, url_for
+from flask_babel import gettext as _
+
+from core import access
+from core.db import contains
+
+from .. import forms as model_forms
+from .declarations import Board, Calendar, Column, Filter, Report
+from .keyset import _coerce
+
+
+@dataclass
+class ViewsCore:
+    model: type
+    name: str  # URL segment and endpoint prefix, e.g. "partners"
+    title: str
+    columns: list
+    fields: list[str] = field(default_factory=list)  # the form's fields
+    hidden: tuple[str, ...] = ()  # carried by the form (from the link that opened it)
+    form_class: type | None = None
+    search: tuple[str, ...] = ()
+    filters: tuple = ()  # column names or Filter objects
+    group_by: tuple[str, ...] = ()
+    order: str = "id"
+    board: Board | None = None
+    calendar: Calendar | None = None
+    report: Report | None = None
+    importable: bool = True
+    record_title: str = "name"
+    # warn(form, record) -> [messages]: shown before saving (e.g. likely duplicates); the
+    # user saves anyway by confirming
+    warn: object = None
+    defaults: object = None  # () -> {field: value} for new records (query args win)
+    # validate(form, record) -> {field: message}: the owner's rules beyond the fields' own
+    validate: object = None
+    where: object = None  # () -> SQL condition: these views show only such records
+    forms: bool = True  # False: the module serves its own new/edit pages (same endpoints)
+
+    def __post_init__(self):
+        self.columns = [c if isinstance(c, Column) else Column(c) for c in self.columns]
+        self.columns[0].link = self.columns[0].link or not any(c.link for c in self.columns)
+        self.model_name = self.model.__model__
+        self.custom_filters = {f.name: f for f in self.filters if isinstance(f, Filter)}
+        self.filters = tuple(f.name if isinstance(f, Filter) else f for f in self.filters)
+        if self.form_class is None:
+            self.form_class = model_forms.model_form(self.model, self.fields, self.hidden)
+
+    # -- registration --------------------------------------------------------------------
+    def register(self, bp) -> None:
+        n, m = self.name, self.model_name
+        routes = [
+            ("", "list", self.list_view, ["GET"], (m, "r")),
+            ("/export.csv", "export", self.export_view, ["GET"], (m, "r")),
+            ("/<int:record_id>/delete", "delete", self.delete_view, ["POST"], (m, "d")),
+            ("/bulk", "bulk", self.bulk_view, ["POST"], (m, "w")),
+        ]
+        if self.forms:
+            routes += [("/new", "new", self.form_view, ["GET", "POST"], (m, "c")),
+                       ("/<int:record_id>", "edit", self.form_view, ["GET", "POST"], (m, "r"))]
+        if self.importable and self.forms:
+            routes.append(("/import", "import", self.import_view, ["GET", "POST"], (m, "c")))
+        if self.board:
+            routes += [("/board", "board", self.board_view, ["GET"], (m, "r")),
+                       ("/<int:record_id>/move", "move", self.move_view, ["POST"], (m, "w"))]
+        if self.calendar:
+            routes.append(("/calendar", "calendar", self.calendar_view, ["GET"], (m, "r")))
+        if self.report:
+            routes.append(("/report", "report", self.report_view, ["GET"], (m, "r")))
+        for path, suffix, func, methods, (model, perm) in routes:
+            view = access.requires(model, perm)(_named(func, f"{n}_{suffix}"))
+            bp.add_url_rule(f"/{n}{path}", f"{n}_{suffix}", view, methods=methods)
+        self.blueprint = bp.name
+
+    def url(self, suffix: str, **values) -> str:
+        return url_for(f"{self.blueprint}.{self.name}_{suffix}", **values)
+
+    def filter_url(self, name: str, value) -> str:
+        """The list filtered to one value (from a group's row)."""
+        args = {k: v for k, v in request.args.items() if k not in ("group", "after", "before")}
+        args[f"f.{name}"] = str(value).lower() if isinstance(value, bool) else value
+        return self.url("list", **args)
+
+    def tabs(self) -> list[tuple[str, str, str]]:
+        tabs = [("list", _("List"), "list-ul")]
+        for kind, icon in (("board", "kanban"), ("calendar", "calendar3"),
+                           ("report", "bar-chart")):
+            if getattr(self, kind):
+                tabs.append((kind, {"board": _("Board"), "calendar": _("Calendar"),
+                                    "report": _("Report")}[kind], icon))
+        return tabs
+
+    # -- labels and values -------------------------------------------------------------
+    def label(self, name: str) -> str:
+        if name in self.custom_filters:
+            return str(self.custom_filters[name].label)
+        for c in self.columns:
+            if c.name == name and c.label:
+                return str(c.label)
+        return str(model_forms.label_of(self.model, name))
+
+    def choices(self, name: str) -> dict | None:
+        """value -> label for a column with choices, a boolean or a reference; computed once
+        per request (a reference's choices cost a query)."""
+        cache = g.setdefault("_erp_choices", {})
+        key = (self.model_name, name)
+        if key not in cache:
+            cache[key] = self._choices(name)
+        return cache[key]
+
+    def _choices(self, name: str) -> dict | None:
+        if name in self.custom_filters:
+            return {str(k): str(v) for k, v in self.custom_filters[name].choices().items()}
+        column = model_forms.column_of(self.model, name)
+        if column.info.get("choices"):
+            return {k: str(v) for k, v in column.info["choices"].items()}
+        if isinstance(column.type, sa.Boolean):
+            return {"true": _("Yes"), "false": _("No")}
+        if column.foreign_keys:
+            return {str(key): label for key, label in model_forms.reference_choices(column)}
+        return None
+
+    def display(self, name: str, value) -> str:
+        if value is None:
+            return ""
+        choices = self.choices(name)
+        if isinstance(value, bool):
+            return _("Yes") if value else _("No")
+        if choices and str(value) in choices:
+            return choices[str(value)]
+        return value
+
+    # -- the query -------------------------------------------------------------------
+    def filtered_query(self, perm: str = "r"):
+        """select_for(model) narrowed by the search box and the filter bar."""
+        query = access.select_for(self.model, perm)
+        if self.where is not None:
+            query = query.where(self.where())
+        text = (request.args.get("q") or "").strip()
+        if text and self.search:
+            query = query.where(sa.or_(*[contains(getattr(self.model, f), text)
+                                         for f in self.search]))
+        for name in self.filters:
+            value = request.args.get(f"f.{name}")
+            if value in (None, ""):
+                continue
+            if name in self.custom_filters:
+                query = query.where(self.custom_filters[name].where(value))
+                continue
+            column = getattr(self.model, name)
+            if isinstance(model_forms.column_of(self.model, name).type, sa.Boolean):
+                query = query.where(column.is_(value == "true"))
+            else:
+                query = query.where(column == _coerce(self.model, name, value))
+        return query
+
+    def with_related(self, query):
+        """Add the display column of each foreign key shown, by outer join (no query per
+        row)."""
+        labels = []
+        for c in self.columns:
+            if c.related:
+                fk = next(iter(model_forms.column_of(self.model, c.name).foreign_keys))
+                target = sa.orm.aliased(fk.column.table)
+                query = query.outerjoin(target, getattr(self.model, c.name) == target.c.id)
+                query = query.add_columns(target.c[c.related].label(f"_{c.name}"))
+                labels.append(c.name)
+        return query, labels
+
+    def related_values(self, rows, related: list[str]):
+        """(record, {name: display value}) for each row from with_related, in the reader's
+        language where the target's names are translated (forms.translated_name)."""
+        targets = [model_forms.reference_target(model_forms.column_of(self.model, name))
+                   for name in related]
+        for row in rows:
+            yield row[0], {name: model_forms.translated_name(target, row[i + 1])
+                           for i, (name, target) in enumerate(zip(related, targets,
+                                                                  strict=True))}
+
+    def sort(self):
+        text = request.args.get("sort") or self.order
+        name = text.lstrip("-")
+        sortable = {c.name for c in self.columns if not c.related} | {"id", "created_at"}
+        if name not in sortable:
+            name, text = "id", "id"
+        return name, text.startswith("-")
+
+    def title_of(self, record) -> str:
+        return str(getattr(record, self.record_title, None) or f"#{record.id}")
+
+
+def _named(func, name):
+    def view(**kwargs):
+        return func(**kwargs)
+
+    view.__name__ = name
+    view.__doc__ = func.__doc__
+    return view

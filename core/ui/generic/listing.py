@@ -1,0 +1,127 @@
+"""The list of a model's records (search, filters, groups, keyset pages) and its bulk and
+single deletes."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import flash, redirect, render_template, request
+from flask_babel import gettext as _
+
+from core import access
+from core.db import db
+from core.security import safe_target
+
+from .. import forms as model_forms
+from .keyset import _cursor, _direction, _int, _keyset
+
+PAGE_SIZE = 50
+COUNT_CAP = 10_000  # beyond this the list says "10,000+" instead of counting every row
+
+
+class ListMixin:
+    def list_view(self):
+        group = request.args.get("group")
+        if group and group not in self.group_by:
+            group = None
+        base = self.filtered_query()
+        total = db.session.execute(sa.select(sa.func.count()).select_from(
+            base.with_only_columns(self.model.id).limit(COUNT_CAP + 1).subquery())).scalar()
+        groups = self.groups(base, group) if group else None
+        sort_name, descending = self.sort()
+        sort_col = getattr(self.model, sort_name)
+        nullable = model_forms.column_of(self.model, sort_name).nullable
+        query, related = self.with_related(base)
+        cursor, direction = request.args.get("after"), "after"
+        if request.args.get("before"):
+            cursor, direction = request.args.get("before"), "before"
+        page = max(_int(request.args.get("page"), 1), 1)
+        if nullable:  # keyset pagination needs non-null keys; fall back to pages
+            query = query.order_by(_direction(sort_col, descending),
+                                   self.model.id).offset((page - 1) * PAGE_SIZE)
+        else:
+            query = _keyset(query, sort_col, self.model.id, descending, cursor, direction)
+        rows = db.session.execute(query.limit(PAGE_SIZE + 1)).all()
+        more = len(rows) > PAGE_SIZE
+        rows = rows[:PAGE_SIZE]
+        if direction == "before" and cursor and not nullable:
+            rows.reverse()
+        records = list(self.related_values(rows, related))
+        pager = self.pager(records, sort_name, nullable, page, more, cursor, direction)
+        return render_template(
+            "generic/list.html", v=self, records=records, total=total, capped=total > COUNT_CAP,
+            groups=groups, group=group, pager=pager, sort_name=sort_name, descending=descending,
+            can_create=access.can(self.model_name, "c"),
+            can_delete=access.can(self.model_name, "d"),
+            can_write=access.can(self.model_name, "w"), args=request.args)
+
+    def pager(self, records, sort_name, nullable, page, more, cursor, direction):
+        args = {k: v for k, v in request.args.items() if k not in ("after", "before", "page")}
+        if not records:
+            return {"prev": None, "next": None}
+        if nullable:
+            return {"prev": self.url("list", **args, page=page - 1) if page > 1 else None,
+                    "next": self.url("list", **args, page=page + 1) if more else None}
+        first, last = records[0][0], records[-1][0]
+        if direction == "before" and cursor:
+            has_prev, has_next = more, True
+        else:
+            has_prev, has_next = bool(cursor), more
+        return {
+            "prev": self.url("list", **args, before=_cursor(first, sort_name))
+            if has_prev else None,
+            "next": self.url("list", **args, after=_cursor(last, sort_name))
+            if has_next else None,
+        }
+
+    def groups(self, base, group: str) -> list[dict]:
+        """Counts and sums per value of `group`, in one GROUP BY."""
+        column = getattr(self.model, group)
+        totals = [c.name for c in self.columns if c.total]
+        query = base.with_only_columns(
+            column, sa.func.count(self.model.id),
+            *[sa.func.coalesce(sa.func.sum(getattr(self.model, t)), 0) for t in totals],
+        ).group_by(column).order_by(sa.func.count(self.model.id).desc()).limit(200)
+        return [{"value": row[0], "label": self.display(group, row[0]), "count": row[1],
+                 "totals": dict(zip(totals, row[2:], strict=True))}
+                for row in db.session.execute(query).all()]
+
+    def bulk_view(self):
+        ids = [i for i in (_int(x, 0) for x in request.form.getlist("ids")) if 0 < i < 2**63]
+        action = request.form.get("action")
+        back = request.form.get("next") or self.url("list")
+        if not ids or action not in ("delete",):
+            flash(_("Choose records and an action."), "warning")
+            return redirect(safe_target(back, self.url("list")))
+        access.require(self.model_name, "d")
+        records = db.session.execute(
+            access.select_for(self.model, "d").where(self.model.id.in_(ids))).scalars().all()
+        refusals = [r.delete_refusal() for r in records if hasattr(r, "delete_refusal")]
+        if any(refusals):
+            flash(next(r for r in refusals if r), "danger")
+            return redirect(safe_target(back, self.url("list")))
+        try:
+            for record in records:
+                db.session.delete(record)
+            db.session.commit()
+        except sa.exc.IntegrityError:
+            db.session.rollback()
+            flash(_("Some of these records are still used elsewhere; nothing was deleted."),
+                  "danger")
+            return redirect(safe_target(back, self.url("list")))
+        flash(_("%(n)s records deleted.", n=len(records)), "success")
+        return redirect(safe_target(back, self.url("list")))
+
+    def delete_view(self, record_id):
+        record = access.get_for(self.model, record_id, "d")
+        refusal = record.delete_refusal() if hasattr(record, "delete_refusal") else None
+        if refusal:
+            flash(refusal, "danger")
+            return redirect(self.url("list"))
+        try:
+            db.session.delete(record)
+            db.session.commit()
+        except sa.exc.IntegrityError:
+            db.session.rollback()
+            flash(_("This record is still used elsewhere and cannot be deleted."), "danger")
+            return redirect(self.url("edit", record_id=record_id))
+        flash(_("Deleted."), "success")
+        return redirect(self.url("list"))
