@@ -3,7 +3,10 @@ through `select_for` / `get_for` and checks rights with `require`, so they canno
 
 - Groups come from manifests (core's and the enabled modules'); `implies` adds groups.
   `core.admin` may do everything.
-- Model access (`[[access]]`: r, c, w, d per group) adds up over a user's groups.
+- Model access (`[access."group"]` tables: r, c, w, d per model) adds up over a user's
+  groups.
+- Named rights (`[[rights]]`: "sales.override") say what a group may do beyond reading and
+  writing records; `has_right` checks them.
 - Record rules are Python: `module.record_rule("sale.order", "sales.user", own_orders)`,
   a function of the user returning a SQL condition. A user sees the union of what all
   their groups' rules allow (a team lead's group may bring a wider rule without granting
@@ -64,6 +67,16 @@ def can(model: str, perm: str = "r", user=None) -> bool:
         return True
     table = _registry().access_table().get(model, {})
     return any(perm in perms for group, perms in table.items() if group in groups)
+
+
+def has_right(right_id: str, user=None) -> bool:
+    """Whether the user holds the named right (`[[rights]]` in a manifest): administrators
+    always, others through any of their groups. Only enabled modules' rights count."""
+    groups = effective_groups(user or current_user)  # none when signed out
+    if ADMIN_GROUP in groups:
+        return True
+    right = _registry().declared_rights().get(right_id)
+    return right is not None and not groups.isdisjoint(right["groups"])
 
 
 def require(model: str, perm: str = "r") -> None:
@@ -160,42 +173,33 @@ def signed_in(view):
 
 def admin_required(view):
     """Members of core.admin only."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(*args, **kwargs):
-        if not is_admin():
-            abort(403)
-        return view(*args, **kwargs)
-
-    return _mark(wrapper, "admin")
+    return _guard(view, lambda _kwargs: is_admin(), "admin")
 
 
 def on_record(perm: str):
     """Views whose URL names the model (`<model>/<int:record_id>`): `perm` on that model."""
-
-    def decorate(view):
-        @wraps(view)
-        @login_required
-        def wrapper(*args, **kwargs):
-            require(kwargs["model"], perm)
-            return view(*args, **kwargs)
-
-        return _mark(wrapper, ("<model>", perm))
-
-    return decorate
+    return lambda view: _guard(view, lambda kwargs: can(kwargs["model"], perm), ("<model>", perm))
 
 
 def requires(model: str, perm: str = "r"):
     """Users with `perm` on `model` (record rules still apply to what they reach)."""
+    return lambda view: _guard(view, lambda _kwargs: can(model, perm), (model, perm))
 
-    def decorate(view):
-        @wraps(view)
-        @login_required
-        def wrapper(*args, **kwargs):
-            require(model, perm)
-            return view(*args, **kwargs)
 
-        return _mark(wrapper, (model, perm))
+def requires_right(right_id: str):
+    """Users holding the named right `right_id` (see `has_right`)."""
+    return lambda view: _guard(view, lambda _kwargs: has_right(right_id), ("right", right_id))
 
-    return decorate
+
+def _guard(view, allowed: Callable[[dict], bool], access):
+    """`view` for signed-in users for whom `allowed(url_arguments)` holds (else 403),
+    marked with `access`."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if not allowed(kwargs):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return _mark(wrapper, access)

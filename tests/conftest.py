@@ -3,6 +3,7 @@ ERP_TEST_POSTGRES_URL is set (`make test` sets it when PostgreSQL answers)."""
 from __future__ import annotations
 
 import os
+import textwrap
 import uuid
 from contextlib import contextmanager
 
@@ -61,6 +62,38 @@ def db_url(request, tmp_path):
     yield admin.url.set(database=name).render_as_string(hide_password=False)
     with admin.connect() as conn:
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def manifest(name, depends=(), extra=""):
+    """The text of a small valid manifest, with `extra` TOML after it."""
+    deps = ", ".join(f'"{d}"' for d in depends)
+    return textwrap.dedent(f"""\
+        name = "{name}"
+        title = "{name.title()}"
+        version = "1.0.0"
+        summary = "A module"
+        depends = [{deps}]
+        """) + extra
+
+
+@pytest.fixture
+def package(tmp_path, monkeypatch):
+    """A fresh importable package to put module folders in; returns (name, writer), where
+    `write(module, manifest text, code of __init__.py)` makes a module folder."""
+    name = f"pkg_{uuid.uuid4().hex[:8]}"
+    root = tmp_path / name
+    root.mkdir()
+    (root / "__init__.py").write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    def write(module, text, code=""):
+        folder = root / module
+        folder.mkdir()
+        (folder / "manifest.toml").write_text(text)
+        (folder / "__init__.py").write_text(code)
+        return folder / "manifest.toml"
+
+    return name, write
 
 
 def make_app(db_url: str, **config):

@@ -13,7 +13,8 @@ PERMS_RE = re.compile(r"^[rcwd]+$")
 REQUIRED = ("name", "title", "version", "summary")
 KNOWN_KEYS = {
     "name", "title", "version", "summary", "category", "depends", "application",
-    "auto_install", "icon", "sequence", "groups", "access", "menus", "jobs", "description",
+    "auto_install", "icon", "sequence", "groups", "access", "rights", "menus", "jobs",
+    "description",
 }
 
 
@@ -42,7 +43,8 @@ class Manifest:
     application: bool = False
     auto_install: bool = False
     groups: tuple[dict, ...] = ()
-    access: tuple[dict, ...] = ()
+    access: tuple[dict, ...] = ()  # rows {"model", "group", "perms"} of the access table
+    rights: tuple[dict, ...] = ()
     menus: tuple[dict, ...] = ()
     jobs: tuple[dict, ...] = field(default=())
 
@@ -106,9 +108,7 @@ def read_manifest(folder: Path, package: str, is_core: bool = False) -> Manifest
         fail(f"name {name!r} does not match its folder {folder.name!r}")
     if not VERSION_RE.match(data["version"]):
         fail(f"bad version {data['version']!r} (expected MAJOR.MINOR.PATCH, e.g. 1.0.0)")
-    depends = data.get("depends", [])
-    if not isinstance(depends, list) or not all(isinstance(d, str) for d in depends):
-        fail("'depends' must be a list of module names")
+    depends = _strings(data, "depends", "module names", fail)
     if name in depends:
         fail(f"module {name!r} depends on itself")
     for key in ("application", "auto_install"):
@@ -118,12 +118,15 @@ def read_manifest(folder: Path, package: str, is_core: bool = False) -> Manifest
         fail("'sequence' must be a whole number")
 
     groups = _tables(data, "groups", ("id", "title"), fail)
-    access = _tables(data, "access", ("model", "group", "perms"), fail)
+    access = _access(data.get("access", {}), fail)
+    rights = _tables(data, "rights", ("id", "title"), fail)
     menus = _tables(data, "menus", ("id", "title"), fail)
     jobs = _tables(data, "jobs", ("id", "func", "cron"), fail)
-    for rule in access:
-        if not PERMS_RE.match(rule["perms"]):
-            fail(f"access for {rule['model']!r}: perms must be letters of 'rcwd'")
+    for right in rights:
+        holders = right.get("groups")
+        if not isinstance(holders, list) or not holders or not all(
+                isinstance(g, str) and g for g in holders):
+            fail(f"right {right['id']!r}: 'groups' must list the groups that hold it")
     for job in jobs:
         if ":" not in job["func"]:
             fail(f"job {job['id']!r}: func must be 'package.module:function'")
@@ -152,9 +155,36 @@ def read_manifest(folder: Path, package: str, is_core: bool = False) -> Manifest
         auto_install=data.get("auto_install", False),
         groups=groups,
         access=access,
+        rights=rights,
         menus=menus,
         jobs=jobs,
     )
+
+
+def _strings(data: dict, key: str, what: str, fail) -> list[str]:
+    items = data.get(key, [])
+    if not isinstance(items, list) or not all(isinstance(i, str) and i for i in items):
+        fail(f"{key!r} must be a list of {what}")
+    return items
+
+
+def _access(table, fail) -> tuple[dict, ...]:
+    """The access table, one TOML table per group: `[access."sales.user"]` then
+    `"sale.order" = "rcw"`; returned as rows {"model", "group", "perms"}."""
+    shape = 'a table per group: [access."group.id"] then "model" = "rcwd"'
+    if not isinstance(table, dict):
+        fail(f"'access' must be {shape}")
+    rows = []
+    for group, models in table.items():
+        if not isinstance(models, dict):
+            fail(f"access: {group!r} must be {shape}")
+        for model, perms in models.items():
+            if isinstance(perms, dict):  # [access.sales.user]: the dot split the id
+                fail(f"access: write group ids in quotes, [access.\"{group}.{model}\"]")
+            if not isinstance(perms, str) or not PERMS_RE.match(perms):
+                fail(f"access of {group!r} to {model!r}: perms must be letters of 'rcwd'")
+            rows.append({"model": model, "group": group, "perms": perms})
+    return tuple(rows)
 
 
 def _tables(data: dict, key: str, required: tuple[str, ...], fail) -> tuple[dict, ...]:
@@ -166,7 +196,7 @@ def _tables(data: dict, key: str, required: tuple[str, ...], fail) -> tuple[dict
         for req in required:
             if not isinstance(item.get(req), str) or not item[req]:
                 fail(f"[[{key}]] entry without {req!r}")
-        ident = item[required[0]] if key != "access" else (item["model"], item["group"])
+        ident = item[required[0]]
         if ident in seen:
             fail(f"[[{key}]] entry {ident!r} appears twice")
         seen.add(ident)

@@ -239,13 +239,18 @@ class ModuleRegistry:
         return self._cached("groups", lambda: {
             grp["id"]: grp for m in self.active_manifests() for grp in m.groups})
 
+    def declared_rights(self) -> dict[str, dict]:
+        """Named rights (`[[rights]]`) of core and the enabled modules, by id."""
+        return self._cached("rights", lambda: {
+            right["id"]: right for m in self.active_manifests() for right in m.rights})
+
     def all_groups(self) -> list[tuple[Manifest, dict]]:
         """Every discovered module's groups (for the user form), enabled or not."""
         return [(m, grp) for m in [self.core_manifest, *self.manifests.values()]
                 for grp in m.groups]
 
     def access_table(self) -> dict[str, dict[str, str]]:
-        """model -> group -> perms, from the enabled modules' `[[access]]`."""
+        """model -> group -> perms, from the enabled modules' access tables."""
         def compute():
             table: dict[str, dict[str, str]] = defaultdict(dict)
             for m in self.active_manifests():

@@ -41,6 +41,7 @@ def init_app(app, registry) -> None:
             "menus": menus,
             "slot": registry.render_slot,
             "access_can": access.can,
+            "has_right": access.has_right,
             "unread_count": lambda: unread_count(current_user.id),
             "languages": [(c, LANGUAGE_NAMES.get(c, c)) for c in current_app.config["ERP_LOCALES"]],
             "current_locale": select_locale(),

@@ -82,7 +82,7 @@ def on_confirming(order, override: str | None = None, **_kwargs):
                 limit=show(credit.credit_limit), exposure=show(exposure))
     if credit.mode == "warn":
         return {"warning": message}
-    if override and has_request_context() and access.can("sale.order", "d"):
+    if override and has_request_context() and access.has_right("sales.override"):
         return {"warning": message}  # sales notes the override's reason on the order
     return {"reason": message, "code": "credit_limit_exceeded"}
 

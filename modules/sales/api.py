@@ -103,17 +103,17 @@ def _text(payload, key):
 def _override(payload):
     """A manager's written reason to confirm past a refusal; others may not give one."""
     reason = _text(payload, "override")
-    if reason and not access.can("sale.order", "d"):
+    if reason and not access.has_right("sales.override"):
         raise ApiError(403, "forbidden", _l("Only a sales manager may override a refusal."))
     return reason
 
 
 def _saving_lead(lead, values, creating) -> None:
-    manager = access.can("sale.lead", "d")
+    may_assign = access.has_right("sales.assign")
     if creating and "user_id" not in values:
         # a salesperson's new lead is theirs; one from a manager's or an integration's token
         # is routed by the assignment rules (or waits in the pool)
-        if manager:
+        if may_assign:
             services.assign(lead)
         else:
             lead.user_id = current_user.id
@@ -124,7 +124,7 @@ def _saving_lead(lead, values, creating) -> None:
             else lead.user_id
         try:
             services.check_assignment(before, lead.user_id,
-                                      current_user.id, manager)
+                                      current_user.id, may_assign)
         except services.SalesError as exc:
             raise ApiError(422, exc.code, _l("Some values are not valid."),
                            {"user_id": [exc.message]}) from None

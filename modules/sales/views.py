@@ -101,7 +101,7 @@ def _check_salesperson(form, record) -> dict[str, str]:
     """A salesperson may take a lead for themselves (within their limit), not give it away."""
     try:
         services.check_assignment(record.user_id if record else None, form.user_id.data,
-                                  current_user.id, access.can("sale.lead", "d"))
+                                  current_user.id, access.has_right("sales.assign"))
     except services.SalesError as exc:
         return {"user_id": exc.message}
     return {}
@@ -401,7 +401,7 @@ def order_action(record_id, action):
     try:
         if action == "confirm":
             override = (request.form.get("override") or "").strip() or None
-            if override and not access.can("sale.order", "d"):  # managers only
+            if override and not access.has_right("sales.override"):
                 abort(403)
             for warning in services.confirm(order, override=override):
                 flash(warning, "warning")
@@ -483,7 +483,7 @@ def analysis_view():
 
 
 @bp.route("/price-analysis")
-@access.requires("sale.order", "d")
+@access.requires_right("sales.see_all")
 def price_analysis():
     result = analysis.price_analysis(_date_arg("from"), _date_arg("to"))
     return render_template("sales/price_analysis.html", result=result)
@@ -567,7 +567,7 @@ def won_widget(user) -> Markup:
     if not access.can("sale.order", "r"):
         return Markup("")
     mine = analysis.won_this_month(user.id)
-    everyone = analysis.won_this_month(None) if access.can("sale.order", "d") else None
+    everyone = analysis.won_this_month(None) if access.has_right("sales.see_all") else None
     return Markup(render_template("sales/_widget_won.html", mine=mine, everyone=everyone))
 
 

@@ -2,44 +2,13 @@
 from __future__ import annotations
 
 import textwrap
-import uuid
 
 import pytest
 
 from core.modules.discovery import discover
 from core.modules.manifest import ManifestError
 
-from ..conftest import make_app
-
-
-def manifest(name, depends=(), extra=""):
-    deps = ", ".join(f'"{d}"' for d in depends)
-    return textwrap.dedent(f"""\
-        name = "{name}"
-        title = "{name.title()}"
-        version = "1.0.0"
-        summary = "A module"
-        depends = [{deps}]
-        """) + extra
-
-
-@pytest.fixture
-def package(tmp_path, monkeypatch):
-    """A fresh importable package to put module folders in; returns (name, writer)."""
-    name = f"pkg_{uuid.uuid4().hex[:8]}"
-    root = tmp_path / name
-    root.mkdir()
-    (root / "__init__.py").write_text("")
-    monkeypatch.syspath_prepend(str(tmp_path))
-
-    def write(module, text, code=""):
-        folder = root / module
-        folder.mkdir()
-        (folder / "manifest.toml").write_text(text)
-        (folder / "__init__.py").write_text(code)
-        return folder / "manifest.toml"
-
-    return name, write
+from ..conftest import make_app, manifest
 
 
 def test_valid_modules_are_found_in_dependency_order(package):
@@ -53,6 +22,27 @@ def test_valid_modules_are_found_in_dependency_order(package):
     assert found.manifests["zeta"].package == f"{pkg}.zeta"
 
 
+def test_access_is_a_table_per_group_and_rights_name_their_groups(package):
+    pkg, write = package
+    write("shop", manifest("shop", extra=textwrap.dedent("""\
+        [access."shop.user"]
+        "shop.item" = "rcw"
+        price = "r"
+        [access."shop.manager"]
+        "shop.item" = "rcwd"
+        [[rights]]
+        id = "shop.discount"
+        title = "Give discounts"
+        groups = ["shop.manager"]
+        """)))
+    shop = discover([pkg], use_entry_points=False).manifests["shop"]
+    assert sorted((r["group"], r["model"], r["perms"]) for r in shop.access) == [
+        ("shop.manager", "shop.item", "rcwd"), ("shop.user", "price", "r"),
+        ("shop.user", "shop.item", "rcw")]
+    assert shop.rights == ({"id": "shop.discount", "title": "Give discounts",
+                            "groups": ["shop.manager"]},)
+
+
 @pytest.mark.parametrize("text, message", [
     ('name = "broken"\nversion = "1.0.0"\nsummary = "x"\n', "missing key 'title'"),
     (manifest("broken").replace('"1.0.0"', '"one"'), "bad version 'one'"),
@@ -62,8 +52,15 @@ def test_valid_modules_are_found_in_dependency_order(package):
     (manifest("broken", extra='colour = "red"\n'), "unknown key 'colour'"),
     (manifest("broken", extra='[[jobs]]\nid = "j"\nfunc = "a.b:c"\ncron = "99 * * * *"\n'),
      "bad cron"),
-    (manifest("broken", extra='[[access]]\nmodel = "m"\ngroup = "g"\nperms = "rx"\n'),
-     "perms must be letters"),
+    (manifest("broken", extra='[access."g"]\nm = "rx"\n'), "perms must be letters"),
+    (manifest("broken", extra='[[access]]\nmodel = "m"\ngroup = "g"\nperms = "r"\n'),
+     "'access' must be a table per group"),
+    (manifest("broken", extra='[access.sales.user]\nm = "r"\n'), "write group ids in quotes"),
+    (manifest("broken", extra='[access."g"]\nm = 4\n'), "perms must be letters"),
+    (manifest("broken", extra='[[rights]]\nid = "broken.x"\ntitle = "X"\n'),
+     "right 'broken.x': 'groups' must list"),
+    (manifest("broken", extra='[[rights]]\nid = "broken.x"\ngroups = ["g"]\n'),
+     "[[rights]] entry without 'title'"),
     (manifest("broken", ["broken"]), "depends on itself"),
 ])
 def test_a_broken_manifest_gives_one_error_naming_its_file(package, text, message):

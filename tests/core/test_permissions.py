@@ -62,6 +62,8 @@ def expected(app, declared, user: str) -> str:
         g._login_user = db.session.execute(sa.select(User).where(User.login == user)).scalar()
         if declared == "admin":
             return "in" if access.is_admin() else "denied"
+        if declared[0] == "right":
+            return "in" if access.has_right(declared[1]) else "denied"
         model, perm = declared
         model = ARGUMENTS["model"] if model == "<model>" else model
         return "in" if access.can(model, perm) else "denied"
