@@ -1,6 +1,12 @@
-"""`flask --app wsgi bench ...`: data generators and benchmarks that print figures."""
+"""`flask --app wsgi bench ...`: the benchmark runner. It lists and runs the workloads that
+modules register with `module.bench(name, workload)` beside core's own (`lists`, the
+contacts list), and offers them a small toolkit: an app on a SQLite file of its own, a
+partner generator, timings and query counts. It imports no business module; workloads
+print their figures."""
 from __future__ import annotations
 
+import copy
+import importlib
 import random
 import statistics
 import time
@@ -16,12 +22,57 @@ CITIES = ["Hà Nội", "TP. Hồ Chí Minh", "Đà Nẵng", "上海", "北京", 
 KINDS = ["customer", "prospect", "supplier", "partner"]
 
 
-@click.group("bench")
-def bench_group():
-    """Benchmarks (they print figures; see bench/)."""
+# -- the runner ----------------------------------------------------------------------------
+class BenchGroup(click.Group):
+    """`bench`: core's workloads, then those of the modules (`module.bench`), each a click
+    command. A module's workload is imported only when the runner lists or runs it, so it
+    may use this toolkit, which installed packages do not ship."""
+
+    def __init__(self, registry):
+        super().__init__("bench", help="Benchmarks and data generators; they print figures "
+                                       "(modules add theirs with module.bench).")
+        self.add_command(bench_lists)
+        self.registry = registry
+
+    def workloads(self) -> dict[str, tuple[str, object]]:
+        """name -> (module, workload) of the modules that loaded; core's names come first."""
+        return {name: found for name, found in sorted(self.registry.workloads.items())
+                if found[0] in self.registry.manifests and name not in self.commands}
+
+    def list_commands(self, ctx) -> list[str]:
+        return [*self.commands, *self.workloads()]
+
+    def get_command(self, ctx, name):
+        if name in self.commands:
+            return self.commands[name]
+        found = self.workloads().get(name)
+        if found is None:
+            return None
+        module, workload = found
+        command = resolve(workload)
+        # listed by `bench --help` as `seed  [sales] Sales data: ...`
+        labelled = copy.copy(command)
+        labelled.name = name
+        labelled.short_help = f"[{module}] {command.get_short_help_str(limit=60)}"
+        return labelled
 
 
-def _app(db_path: Path):
+def resolve(workload):
+    """A workload as registered: a click command, or "package.module:attribute" naming one."""
+    if not isinstance(workload, str):
+        return workload
+    path, _, attribute = workload.partition(":")
+    return getattr(importlib.import_module(path), attribute)
+
+
+def bench_group(registry) -> BenchGroup:
+    """The `bench` group of an app: core's workloads and those its modules registered."""
+    return BenchGroup(registry)
+
+
+# -- the toolkit ---------------------------------------------------------------------------
+def app_on(db_path: Path):
+    """An app of its own on the SQLite file `db_path` (made if missing)."""
     from core import create_app
 
     # absolute: Flask-SQLAlchemy would take a relative SQLite path from instance/
@@ -32,6 +83,8 @@ def _app(db_path: Path):
 
 
 def seed_partners(app, rows: int) -> None:
+    """Core's tables, the `bench` administrator (password "bench") and `rows` partners in
+    all (those already there count)."""
     from core.auth.models import User
     from core.db import db
     from core.modules import get_registry, lifecycle
@@ -64,7 +117,8 @@ def seed_partners(app, rows: int) -> None:
             db.session.commit()
 
 
-def _median_ms(func, repeat: int) -> float:
+def median_ms(func, repeat: int) -> float:
+    """The median time of `repeat` calls of `func`, in milliseconds."""
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
@@ -73,7 +127,23 @@ def _median_ms(func, repeat: int) -> float:
     return statistics.median(times)
 
 
-@bench_group.command("lists")
+def count_queries(engine, func) -> int:
+    """How many SQL statements `func()` sends through `engine`."""
+    seen = []
+
+    def listener(*_args):
+        seen.append(1)
+
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        func()
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    return len(seen)
+
+
+# -- core's workload -----------------------------------------------------------------------
+@click.command("lists")
 @click.option("--rows", default=1_000_000, show_default=True, help="Partners to generate.")
 @click.option("--db", "db_path", default="instance/bench-lists.sqlite3", show_default=True,
               type=click.Path(dir_okay=False, path_type=Path))
@@ -85,7 +155,7 @@ def bench_lists(rows, db_path, repeat):
     from core.partners.models import Partner
 
     start = time.perf_counter()
-    app = _app(db_path)
+    app = app_on(db_path)
     seed_partners(app, rows)
     click.echo(f"data: {rows:,} partners in {db_path} ({time.perf_counter() - start:.1f} s)")
     client = app.test_client()
@@ -110,25 +180,15 @@ def bench_lists(rows, db_path, repeat):
     click.echo(f"{'page':<32}{'median ms':>10}{'queries':>9}")
     for label, url in pages.items():
         assert client.get(url).status_code == 200, url
-        count = []
-
-        def listener(*_args, seen=count):
-            seen.append(1)
-
-        event.listen(engine, "before_cursor_execute", listener)
-        client.get(url)
-        event.remove(engine, "before_cursor_execute", listener)
-        ms = _median_ms(lambda u=url: client.get(u), repeat)
-        click.echo(f"{label:<32}{ms:>10.1f}{len(count):>9}")
+        queries = count_queries(engine, lambda u=url: client.get(u))
+        ms = median_ms(lambda u=url: client.get(u), repeat)
+        click.echo(f"{label:<32}{ms:>10.1f}{queries:>9}")
     with app.app_context():
         raw = "SELECT * FROM partner WHERE (name, id) > (:n, :i) ORDER BY name, id LIMIT 51"
         offset = "SELECT * FROM partner ORDER BY name, id LIMIT 51 OFFSET :o"
         with engine.connect() as conn:
-            seek = _median_ms(lambda: conn.execute(sa.text(raw), {"n": deep_name, "i": deep_id})
-                              .all(), repeat)
-            off = _median_ms(lambda: conn.execute(sa.text(offset), {"o": rows - 200}).all(),
-                             max(3, repeat // 3))
+            seek = median_ms(lambda: conn.execute(sa.text(raw), {"n": deep_name, "i": deep_id})
+                             .all(), repeat)
+            off = median_ms(lambda: conn.execute(sa.text(offset), {"o": rows - 200}).all(),
+                            max(3, repeat // 3))
     click.echo(f"raw SQL, same deep page by keyset: {seek:.1f} ms; by OFFSET: {off:.1f} ms")
-
-
-from . import sales  # noqa: E402, F401  (registers `bench seed` and `bench run`)

@@ -39,6 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     from core import modules as module_system
     from core.db import configure_engine, db
+    from core.modules import validation as module_validation
     from core.modules import views as module_views
     from core.ui import init_app as ui_init_app
 
@@ -59,6 +60,9 @@ def create_app(config: dict | None = None) -> Flask:
     api.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
+    # Every blueprint is registered: refuse the modules whose menus, access, signals or
+    # templates name what does not exist (core/modules/validation.py).
+    module_validation.check_loaded(registry)
     if app.config["ERP_RUN_SCHEDULER"]:
         scheduler.start_embedded(app)
     return app

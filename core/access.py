@@ -23,21 +23,18 @@ from flask_login import current_user, login_required
 
 from core.auth.models import ADMIN_GROUP, Team, TeamMember, User
 from core.db import db
+from core.modules import get_registry
 
 PERMS = {"r": "read", "c": "create", "w": "write", "d": "delete"}
 
 
-def _registry():
-    from core.modules import get_registry
-
-    return get_registry()
 
 
 def effective_groups(user) -> frozenset[str]:
     """The user's groups of enabled modules (and core), with what they imply."""
     if not getattr(user, "is_authenticated", False):
         return frozenset()
-    registry = _registry()
+    registry = get_registry()
     cache = g.setdefault("_erp_groups", {})
     key = (user.id, registry.version)
     if key not in cache:
@@ -65,7 +62,7 @@ def can(model: str, perm: str = "r", user=None) -> bool:
     groups = effective_groups(user)
     if ADMIN_GROUP in groups:
         return True
-    table = _registry().access_table().get(model, {})
+    table = get_registry().access_table().get(model, {})
     return any(perm in perms for group, perms in table.items() if group in groups)
 
 
@@ -75,7 +72,7 @@ def has_right(right_id: str, user=None) -> bool:
     groups = effective_groups(user or current_user)  # none when signed out
     if ADMIN_GROUP in groups:
         return True
-    right = _registry().declared_rights().get(right_id)
+    right = get_registry().declared_rights().get(right_id)
     return right is not None and not groups.isdisjoint(right["groups"])
 
 
@@ -94,9 +91,9 @@ def rule_condition(model_cls, perm: str = "r", user=None):
     if ADMIN_GROUP in groups:
         return None
     model = model_cls.__model__
-    table = _registry().access_table().get(model, {})
+    table = get_registry().access_table().get(model, {})
     granting = [grp for grp, perms in table.items() if grp in groups and perm in perms]
-    rules = _registry().active_rules(model)
+    rules = get_registry().active_rules(model)
     if any(grp not in rules for grp in granting):
         return None  # a group that grants the right with no rule sees every row
     conditions = [rule(user) for grp in sorted(groups) for rule in rules.get(grp, ())]
@@ -112,8 +109,10 @@ def select_for(model_cls, perm: str = "r", *columns):
     return query if condition is None else query.where(condition)
 
 
-def get_for(model_cls, record_id, perm: str = "r"):
-    """One record the current user may see, or 404 (403 without the model right)."""
+def get_for(model_cls, record_id, perm: str = "r", lock: bool = False):
+    """One record the current user may see, or 404 (403 without the model right). `lock`
+    holds its row until the transaction ends and reads it afresh, so a state change made
+    meanwhile by another request is seen, not overwritten."""
     try:
         record_id = int(record_id)
     except (TypeError, ValueError):
@@ -121,6 +120,8 @@ def get_for(model_cls, record_id, perm: str = "r"):
     if not 0 < record_id < 2**63:  # beyond what an id column holds: no such record
         abort(404)
     query = select_for(model_cls, perm).where(model_cls.id == record_id)
+    if lock:
+        query = query.with_for_update(of=model_cls).execution_options(populate_existing=True)
     return db.session.execute(query).scalar() or abort(404)
 
 

@@ -2,6 +2,8 @@
 with a non-zero exit status."""
 from __future__ import annotations
 
+import copy
+import functools
 import json
 import secrets
 from pathlib import Path
@@ -9,10 +11,11 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 
 from core.db import db
 from core.modules import get_registry, lifecycle
+from core.modules.registry import RESERVED_COMMANDS
 
 
 def main() -> None:
@@ -21,14 +24,45 @@ def main() -> None:
     FlaskGroup(create_app=lambda: create_app(), help="The ERP suite.")()
 
 
+def core_commands() -> dict[str, click.Command]:
+    return {c.name: c for c in (init_command, modules_group, users_group, demo_group,
+                                scheduler_group)}
+
+
 def init_app(app) -> None:
-    for command in (init_command, modules_group, users_group, demo_group, scheduler_group):
+    registry = app.extensions["erp.modules"]
+    assert set(core_commands()) <= RESERVED_COMMANDS, "name core's commands in the registry"
+    for command in core_commands().values():
         app.cli.add_command(command)
+    for name, (module, command) in registry.commands.items():
+        app.cli.add_command(module_command(command, module), name)
     try:  # benchmarks live beside the code in a source tree, not in an installed package
         from bench.commands import bench_group
     except ImportError:
         return
-    app.cli.add_command(bench_group)
+    app.cli.add_command(bench_group(registry))
+
+
+def module_command(command: click.Command, module: str) -> click.Command:
+    """A module's command as the CLI serves it (`module.cli`): registered at start-up with
+    every module's, whether enabled or not, like its routes; run while `module` is not
+    enabled, it stops with a one-line error before doing anything (a group: before any of
+    its subcommands). A copy, so the module's own command object is left as it was."""
+    gated = copy.copy(command)
+    callback = command.callback
+
+    def run(*args, **kwargs):
+        ctx = click.get_current_context()
+        if not current_app:
+            ctx.with_resource(ctx.ensure_object(ScriptInfo).load_app().app_context())
+        registry = get_registry()
+        registry.sync()
+        if not registry.is_enabled(module):
+            _fail(f"module {module} is not enabled (modules enable {module})")
+        return callback(*args, **kwargs) if callback else None
+
+    gated.callback = functools.update_wrapper(run, callback) if callback else run
+    return gated
 
 
 def _fail(message) -> None:

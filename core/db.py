@@ -46,6 +46,13 @@ class Model(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True, sort_order=90)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, sort_order=91)
 
+    def __init_subclass__(cls, **kwargs):
+        # translatable columns get their JSON column of the other languages' values
+        from core.translatable import add_columns
+
+        add_columns(cls)
+        super().__init_subclass__(**kwargs)
+
     def delete_refusal(self) -> str | None:
         """Why this record may not be deleted (e.g. a posted invoice), or None. Pages and
         the API ask before deleting."""

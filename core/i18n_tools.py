@@ -32,7 +32,9 @@ def targets() -> list[tuple[Path, Path, list[Path]]]:
              (ROOT / "themes", ROOT / "translations", []),
              (ROOT / "modules", ROOT / "translations", [p for p in (ROOT / "modules").iterdir()
                                                          if (p / "manifest.toml").is_file()])]
-    for manifest in sorted((ROOT / "modules").glob("*/manifest.toml")):
+    # and the tutorial's module (docs/modules.md), kept under tests/ so that it runs
+    for manifest in [*sorted((ROOT / "modules").glob("*/manifest.toml")),
+                     *sorted((ROOT / "tests" / "tutorial").glob("*/manifest.toml"))]:
         found.append((manifest.parent, manifest.parent / "translations", []))
     return found
 

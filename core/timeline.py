@@ -52,6 +52,8 @@ def json_value(value):
         return value.isoformat()
     if value is None or isinstance(value, bool | int | float | str):
         return value
+    if isinstance(value, dict):  # a JSON column (a translatable field's other languages)
+        return {str(k): json_value(v) for k, v in value.items()}
     return str(value)
 
 

@@ -20,8 +20,9 @@ from markupsafe import Markup
 from wtforms import FileField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from core import access, timeline
+from core import access, timeline, translatable
 from core.db import db
+from core.modules import get_registry
 from core.security import redirect_back
 from core.ui import forms
 
@@ -37,7 +38,6 @@ class AttachmentForm(FlaskForm):
 
 
 def _model(name: str):
-    from core.modules import get_registry
 
     registry = get_registry()
     cls = registry.models.get(name)
@@ -112,6 +112,9 @@ def render_timeline(record) -> Markup:
         records, yes and no."""
         if isinstance(value, bool):
             return _("Yes") if value else _("No")
+        if isinstance(value, dict) and key in columns and columns[key].info.get(
+                "translations_of"):
+            return translatable.shown(value)
         if value in names.get(key, ()):
             return names[key][value]
         choices = columns[key].info.get("choices") if key in columns else None
@@ -119,6 +122,8 @@ def render_timeline(record) -> Markup:
             return choices[value]
         return _formatted(columns[key].type, value) if key in columns else value
 
+    declared = get_registry().actions.get(model.__model__, {})
+    labels.update({f"action:{n}": a.label for n, a in declared.items()})
     return Markup(render_template(
         "core/_timeline.html", record=record, entries=entries,
         labels=labels, show=show, note_form=NoteForm(), attachment_form=AttachmentForm(),

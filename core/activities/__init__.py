@@ -2,7 +2,10 @@
 
 
 def register(module) -> None:
+    from flask_babel import lazy_gettext as _l
+
     from core import access
+    from core.actions import Action, Param
 
     from . import views
     from .models import Activity
@@ -19,23 +22,14 @@ def register(module) -> None:
         write=["subject", "kind", "state", "partner_id", "assignee_id", "due_at",
                "duration_minutes", "remind_minutes", "res_model", "res_id", "outcome"],
         filter=["kind", "state", "partner_id", "assignee_id", "due_at", "res_model", "res_id"],
-        actions={"done": mark_done},
     )
+    module.actions(Activity, Action(
+        "done", _l("Mark as done"), mark_done, icon="check2", style="success",
+        when=lambda activity: activity.state == "planned",
+        params=(Param("outcome", _l("Outcome")),), summary="Log the outcome and close it"))
 
 
-def mark_done(activity, payload):
-    """API action: log the outcome and close the activity."""
-    from flask_babel import lazy_gettext
-
-    from core.api import ApiError
-
-    if activity.state != "planned":
-        raise ApiError(409, "not_planned", lazy_gettext("Only a planned activity can be done."))
-    outcome = payload.get("outcome")
-    if outcome is not None and not isinstance(outcome, str):
-        raise ApiError(422, "invalid", lazy_gettext("Some values are not valid."),
-                       {"outcome": [str(lazy_gettext("Expected text."))]})
+def mark_done(activity, outcome=None):
     activity.state = "done"
     if outcome:
         activity.outcome = outcome
-    return activity

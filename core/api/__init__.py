@@ -1,9 +1,9 @@
 """The JSON API under /api/v1: one generic set of routes serving every model a module
 exposes, with the same rights and record rules as the pages (core.access)."""
 from .fields import Field, Invalid
-from .resource import Action, ApiError, Resource
+from .resource import ApiError, Resource
 
-__all__ = ["Action", "ApiError", "Field", "Invalid", "Resource", "init_app"]
+__all__ = ["ApiError", "Field", "Invalid", "Resource", "init_app"]
 
 
 def init_app(app) -> None:

@@ -9,7 +9,10 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
+from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
+
+from core import translatable
 
 
 class Invalid(ValueError):
@@ -35,12 +38,37 @@ class Field:
     description: str = ""
     places: int = 2  # decimals kept of a decimal (a quantity keeps 3)
     load: Callable | None = None  # (records) -> {id: value}, for fields without a column
-    store: Callable | None = None  # (record, value) -> None, for writable such fields
-    store_after_flush: bool = False  # store once the record has its id (extension tables)
+    # (record, value) -> None, for writable such fields; runs once the record has its id
+    # (extension tables)
+    store: Callable | None = None
     module: str = "core"  # who adds the field (extensions vanish with their module)
     extra: dict = field(default_factory=dict)
+    # kept per language (core.translatable): read, filtered and sorted in the API user's
+    # language; `<name>_translations` (type "translations") holds the other languages
+    translatable: bool = False
 
     # -- reading -----------------------------------------------------------------------
+    def read(self, record):
+        """The field's value of a record: a translatable one in the API user's language,
+        or in the default language when every language is asked for (`translations=1`)."""
+        if self.type == "translations":
+            return translatable.stored(record, self.extra["of"]) or None
+        if self.translatable:
+            return translatable.value(record, self.name, translatable.default_language()
+                                      if every_language() else None)
+        return getattr(record, self.name)
+
+    def shown(self) -> bool:
+        """Read this time: the other languages only when asked for."""
+        return self.readable and (self.type != "translations" or every_language())
+
+    def sql(self):
+        """The column as filters and sorting see it: a translatable one in the API user's
+        language."""
+        if self.translatable and self.column is not None:
+            return translatable.expression(self.column.class_, self.column.key)
+        return self.column
+
     def dump(self, value):
         if value is None:
             return None
@@ -115,6 +143,22 @@ class Field:
 
     _parse_number = _parse_decimal
 
+    def _parse_translations(self, value):
+        """{lang: text} of the other languages; null or "" removes a language's value."""
+        offered = translatable.languages()
+        if not isinstance(value, dict):
+            raise Invalid(_l("Expected an object of texts by language."))
+        parsed = {}
+        for lang, text in value.items():
+            if lang not in offered:
+                raise Invalid(_l("Unknown language %(lang)s; one of: %(choices)s", lang=lang,
+                                 choices=", ".join(offered)))
+            try:
+                parsed[lang] = None if text is None else self._parse_string(text)
+            except Invalid as exc:
+                raise Invalid(f"{lang}: {exc}") from None
+        return parsed
+
     def _parse_objects(self, value):
         items: dict[str, Field] = self.extra["items"]
         if not isinstance(value, list) or len(value) > 1000:
@@ -165,6 +209,13 @@ class Field:
                  "date": {"type": "string", "format": "date"},
                  "datetime": {"type": "string", "format": "date-time"},
                  "ids": {"type": "array", "items": {"type": "integer"}}}
+        if self.type == "translations":
+            text = {"type": "string", "nullable": True}
+            if self.max_length:
+                text["maxLength"] = self.max_length
+            return {"type": "object", "nullable": True, "additionalProperties": False,
+                    "properties": {lang: dict(text) for lang in translatable.languages()},
+                    "description": str(self.description)}
         if self.type == "objects":
             schema = {"type": "array", "items": {"type": "object", "properties": {
                 name: sub.schema() for name, sub in self.extra["items"].items()}}}
@@ -191,6 +242,23 @@ class Field:
 
 def _raise():
     raise ValueError
+
+
+def every_language() -> bool:
+    """The request asks for translatable fields in every language (`?translations=1`)."""
+    return has_request_context() and request.args.get("translations", "").lower() in (
+        "1", "true", "yes")
+
+
+def translations_for(base: Field) -> Field:
+    """The `<name>_translations` field beside a translatable one."""
+    return Field(
+        name=translatable.translations_name(base.name), type="translations",
+        writable=base.writable, nullable=True, max_length=base.max_length,
+        module=base.module, extra={"of": base.name},
+        description=f"{base.name} in the other languages, by language code: read with "
+                    "?translations=1 (then `" + base.name + "` is the default language's); "
+                    "written merged, null removes a language")
 
 
 def _int_text(text: str) -> int:
@@ -222,6 +290,7 @@ def from_column(cls, name: str, writable: bool, filterable: bool) -> Field:
         choices=tuple(choices) if choices else None,
         references=info.get("references") or _fk_model(column),
         format=info.get("format"), description=info.get("label", ""),
+        translatable=bool(info.get("translatable")),
     )
 
 

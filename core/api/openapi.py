@@ -34,6 +34,7 @@ def build_spec(resources: dict) -> dict:
                    for n, f in r.fields.items() if f.filterable and f.column is not None]
         tag = [model]
         paths[f"/api/v1/{model}"] = {
+            **({"parameters": _languages()} if _has_translations(r) else {}),
             "get": {
                 "tags": tag, "operationId": f"list_{_op(model)}",
                 "summary": f"List {model} records the caller may see",
@@ -63,7 +64,7 @@ def build_spec(resources: dict) -> dict:
         }
         id_param = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
         paths[f"/api/v1/{model}/{{id}}"] = {
-            "parameters": [id_param],
+            "parameters": [id_param, *(_languages() if _has_translations(r) else [])],
             "get": {"tags": tag, "operationId": f"get_{_op(model)}",
                     "summary": f"One {model}", "responses": {
                         "200": _one(item, "The record"), **_errors(401, 403, 404)}},
@@ -85,7 +86,7 @@ def build_spec(resources: dict) -> dict:
                     "tags": tag, "operationId": f"{action}_{_op(model)}",
                     "summary": r.actions[action].summary or f"{action} a {model}",
                     "requestBody": {"required": False, "content": {"application/json": {
-                        "schema": {"type": "object"}}}},
+                        "schema": _params_schema(r.actions[action])}}},
                     "responses": {"200": {"description": "The result", "content": {
                         "application/json": {"schema": {"type": "object"}}}},
                         **_errors(400, 401, 403, 404, 409, 422)},
@@ -104,6 +105,33 @@ def build_spec(resources: dict) -> dict:
                 "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}},
         },
     }
+
+
+def _params_schema(action) -> dict:
+    """The inputs an action takes (core.actions.Param), as a JSON object's schema."""
+    kinds = {"id": {"oneOf": [{"type": "integer"}, {"type": "string"}]},
+             "choice": {"type": "string"}, "text": {"type": "string", "maxLength": 2000}}
+    schema = {"type": "object", "properties": {
+        p.name: {**kinds.get(p.kind, {"type": "string"}), "description": str(p.label)}
+        for p in action.params}}
+    required = [p.name for p in action.params if p.required]
+    if required:
+        schema["required"] = required
+    return schema
+
+
+def _has_translations(resource) -> bool:
+    return any(f.type == "translations" for f in resource.fields.values())
+
+
+def _languages() -> list[dict]:
+    """The switch between translatable fields in the caller's language and in all."""
+    return [{"name": "translations", "in": "query", "required": False,
+             "schema": {"type": "boolean", "default": False},
+             "description": "true: translatable fields hold the default language's value "
+                            "and `<field>_translations` every other language's, read and "
+                            "written; otherwise they are read, written, filtered and "
+                            "sorted in the API user's language"}]
 
 
 def _op(model: str) -> str:

@@ -1,17 +1,18 @@
 """A resource: one model as the API shows it. Built from what a module declares with
-`module.expose(Model, read=..., write=..., filter=..., actions=...)`, plus the fields other
-enabled modules add with `module.extend_resource(...)`."""
+`module.expose(Model, read=..., write=..., filter=...)`, the fields other enabled modules
+add with `module.extend_resource(...)`, and the model's declared actions (core.actions).
+Writes go through the one save path (core.records)."""
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from core import records, translatable
 from core.db import contains, db
 
-from .fields import Field, Invalid, from_column
+from .fields import Field, Invalid, every_language, from_column, translations_for
 
 # Reading and sorting these is always allowed; they are never written by clients.
 SYSTEM = ("id", "created_at", "updated_at")
@@ -27,48 +28,48 @@ class ApiError(Exception):
 
 
 @dataclass
-class Action:
-    name: str
-    func: Callable  # (record, payload: dict) -> dict | record | None
-    perm: str = "w"
-    summary: str = ""
-    module: str = "core"
-
-
-@dataclass
 class Resource:
     model: str
     cls: type
     module: str
     fields: dict[str, Field] = field(default_factory=dict)
-    actions: dict[str, Action] = field(default_factory=dict)
-    # (record, values, creating) -> None, after the values are written: the owner's rules
-    # for a whole record (numbering, nested lines, totals); may raise ApiError
-    saving: Callable | None = None
+    actions: dict = field(default_factory=dict)  # name -> core.actions.Action, enabled ones
 
     @classmethod
-    def declare(cls, model_cls, module: str, read=(), write=(), filter=(), extra=(),
-                actions=None, saving=None) -> Resource:
-        resource = cls(model_cls.__model__, model_cls, module, saving=saving)
+    def declare(cls, model_cls, module: str, read=(), write=(), filter=(),
+                extra=()) -> Resource:
+        resource = cls(model_cls.__model__, model_cls, module)
         for name in SYSTEM:
             resource.fields[name] = from_column(model_cls, name, False, True)
         for name in dict.fromkeys([*read, *write]):
             resource.fields[name] = from_column(model_cls, name, name in write, name in filter)
+            if resource.fields[name].translatable:  # its other languages, beside it
+                extra_field = translations_for(resource.fields[name])
+                resource.fields[extra_field.name] = extra_field
         for f in extra:
             resource.fields[f.name] = f
-        for name, action in (actions or {}).items():
-            resource.actions[name] = action if isinstance(action, Action) else Action(
-                name, action, module=module)
         return resource
 
-    def active(self, is_enabled: Callable[[str], bool]) -> Resource:
-        """This resource as it is now: without fields and actions of disabled modules."""
-        return Resource(
-            self.model, self.cls, self.module,
-            {n: f for n, f in self.fields.items() if is_enabled(f.module)},
-            {n: a for n, a in self.actions.items() if is_enabled(a.module)},
-            self.saving,
-        )
+    @classmethod
+    def served(cls, registry) -> dict[str, Resource]:
+        """model -> resource as served now: models of enabled modules, with the fields and
+        actions of enabled modules only; computed once per set of enabled modules."""
+        def compute():
+            found = {}
+            for model, exposed in registry.exposed.items():
+                if not registry.is_enabled(exposed.module):
+                    continue
+                resource = cls.declare(exposed.cls, exposed.module, exposed.read,
+                                       exposed.write, exposed.filter, exposed.extra)
+                for f in registry.resource_fields.get(model, ()):
+                    resource.fields[f.name] = f
+                resource.fields = {n: f for n, f in resource.fields.items()
+                                   if registry.is_enabled(f.module)}
+                resource.actions = registry.active_actions(model)
+                found[model] = resource
+            return found
+
+        return registry._cached("resources", compute)
 
     # -- reading -----------------------------------------------------------------------
     def dump_many(self, records: list) -> list[dict]:
@@ -79,9 +80,9 @@ class Resource:
         for record in records:
             item = {}
             for name, f in self.fields.items():
-                if not f.readable:
+                if not f.shown():
                     continue
-                value = loaded[name].get(record.id) if f.load else getattr(record, name)
+                value = loaded[name].get(record.id) if f.load else f.read(record)
                 item[name] = f.dump(value)
             items.append(item)
         return items
@@ -99,21 +100,22 @@ class Resource:
             if f is None or not f.filterable or f.column is None:
                 errors[key] = [str(_l("Unknown filter."))]
                 continue
+            column = f.sql()  # a translatable field in the API user's language
             try:
                 if op == "in":
                     values = [v for v in (f.parse_query(t) for t in text.split(",") if t != "")
                               if v is not None]
-                    query = query.where(f.column.in_(values))
+                    query = query.where(column.in_(values))
                 elif op == "contains" and f.type == "string":
-                    query = query.where(contains(f.column, text))
+                    query = query.where(contains(column, text))
                 elif op in OPERATORS and f.type != "boolean":
                     value = f.parse_query(text)
                     if value is None:
                         raise Invalid(_l("A value is needed."))
-                    query = query.where(getattr(f.column, OPERATORS[op])(value))
+                    query = query.where(getattr(column, OPERATORS[op])(value))
                 elif op == "":
                     value = f.parse_query(text)
-                    query = query.where(f.column.is_(None) if value is None else f.column == value)
+                    query = query.where(column.is_(None) if value is None else column == value)
                 else:
                     errors[key] = [str(_l("Unknown filter."))]
             except Invalid as exc:
@@ -131,14 +133,13 @@ class Resource:
             if f is None or f.column is None or not (f.filterable or name in SYSTEM):
                 raise ApiError(400, "invalid_parameter", _l("Some query parameters are not valid."),
                                {"order": [str(_l("Cannot sort by %(name)s.", name=name))]})
-            clauses.append(f.column.desc() if part.startswith("-") else f.column.asc())
+            clauses.append(f.sql().desc() if part.startswith("-") else f.sql().asc())
         return query.order_by(*clauses, self.cls.id.asc())
 
     # -- writing -----------------------------------------------------------------------
-    def apply(self, record, payload, creating: bool) -> list:
-        """Check every field of a JSON object and write it to the record, or raise a 422
-        with the problems of all fields at once. Returns the writes that wait for the
-        record's id: the caller runs `finish(record, later)` after flushing."""
+    def parse(self, payload, creating: bool) -> dict:
+        """Check every field of a JSON object: the values to write, or a 422 with the
+        problems of all fields at once."""
         if not isinstance(payload, dict):
             raise ApiError(422, "invalid", _l("Expected a JSON object."))
         errors: dict[str, list[str]] = {}
@@ -161,25 +162,24 @@ class Resource:
                     errors[name] = [str(_l("This field is required."))]
         if errors:
             raise ApiError(422, "invalid", _l("Some values are not valid."), errors)
-        later = []
-        for name, value in values.items():
-            f = self.fields[name]
-            if f.store is not None and f.store_after_flush:
-                later.append((f, value))
-            elif f.store is not None:
-                f.store(record, value)
-            else:
-                setattr(record, name, value)
-        if self.saving is not None:
-            self.saving(record, values, creating)
-        return later
+        return values
 
-    @staticmethod
-    def finish(record, later: list) -> None:
-        for f, value in later:
+    def write(self, payload, record=None):
+        """Create (record None) or update a record from a JSON object, through the one save
+        path; fields another module stores (extension tables) once the record has its id."""
+        values = self.parse(payload, creating=record is None)
+        # translatable fields: written in the API user's language, or with `translations=1`
+        # the default language's value, and the others merged from `<name>_translations`
+        values = translatable.prepared(self.cls, values, record, None if every_language()
+                                       else translatable.current_language())
+        stored = [(self.fields[n], v) for n, v in values.items() if self.fields[n].store]
+        record = records.save(self.cls, {n: v for n, v in values.items()
+                                         if not self.fields[n].store}, record)
+        for f, value in stored:
             f.store(record, value)
-        if later:
+        if stored:
             db.session.flush()
+        return record
 
     def _check_reference(self, f: Field, value) -> None:
         if f.references is None or value is None:

@@ -5,17 +5,16 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, g, jsonify, request
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
-from core import access
+from core import access, actions
 from core.auth.models import ApiToken
 from core.db import db
-from core.errors import CODES
+from core.errors import CODES, _message
 from core.modules import get_registry
 
 from .openapi import build_spec
-from .resource import ApiError
+from .resource import ApiError, Resource
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_LIMIT = 500
@@ -55,14 +54,12 @@ def _api_error(exc: ApiError):
 @bp.errorhandler(HTTPException)
 def _http_error(exc: HTTPException):
     db.session.rollback()
-    from core.errors import _message
-
     code = exc.code or 500
     return jsonify({"error": {"code": CODES.get(code, "error"), "message": _message(code)}}), code
 
 
 def _resource(model: str):
-    resource = get_registry().active_resources().get(model)
+    resource = Resource.served(get_registry()).get(model)
     if resource is None:
         raise ApiError(404, "not_found", _l("There is no model %(model)s.", model=model))
     return resource
@@ -110,7 +107,7 @@ def _commit():
 @bp.route("/openapi.json")
 @access.public
 def openapi():
-    return jsonify(build_spec(get_registry().active_resources()))
+    return jsonify(build_spec(Resource.served(get_registry())))
 
 
 @bp.route("/<model>", methods=["GET"])
@@ -119,7 +116,8 @@ def list_records(model):
     resource = _resource(model)
     limit = _int_param("limit", 50, 1, MAX_LIMIT)
     offset = _int_param("offset", 0, 0, None)
-    filters = {k: v for k, v in request.args.items() if k not in ("limit", "offset", "order")}
+    filters = {k: v for k, v in request.args.items()
+               if k not in ("limit", "offset", "order", "translations")}
     query = resource.filtered(access.select_for(resource.cls), filters)
     total = db.session.execute(
         sa.select(sa.func.count()).select_from(query.order_by(None).subquery())).scalar()
@@ -133,17 +131,7 @@ def list_records(model):
 def create_record(model):
     resource = _resource(model)
     access.require(model, "c")
-    payload = _payload()
-    record = resource.cls()
-    if hasattr(record, "created_by_id"):
-        record.created_by_id = current_user.id
-    later = resource.apply(record, payload, creating=True)
-    db.session.add(record)
-    db.session.flush()
-    resource.finish(record, later)
-    visible = access.select_for(resource.cls, "c").where(resource.cls.id == record.id)
-    if db.session.execute(visible).first() is None:  # outside the creator's own rules
-        raise ApiError(403, "forbidden", _l("You may not create a record like this one."))
+    record = resource.write(_payload())
     _commit()
     return jsonify(resource.dump(record)), 201
 
@@ -159,10 +147,8 @@ def get_record(model, record_id):
 @token_required
 def update_record(model, record_id):
     resource = _resource(model)
-    record = access.get_for(resource.cls, record_id, "w")
-    later = resource.apply(record, _payload(), creating=False)
-    db.session.flush()
-    resource.finish(record, later)
+    record = access.get_for(resource.cls, record_id, "w", lock=True)
+    resource.write(_payload(), record)
     _commit()
     return jsonify(resource.dump(record))
 
@@ -187,9 +173,10 @@ def run_action(model, record_id, action):
     spec = resource.actions.get(action)
     if spec is None:
         raise ApiError(404, "not_found", _l("There is no action %(action)s.", action=action))
-    record = access.get_for(resource.cls, record_id, spec.perm)
-    result = spec.func(record, _payload(optional=True))
+    done = actions.run(resource.cls, spec, record_id, _payload(optional=True))
     _commit()
-    if result is None or isinstance(result, resource.cls):
-        return jsonify(resource.dump(result or record))
-    return jsonify(result)
+    shown = Resource.served(get_registry()).get(done.record.__model__) or resource
+    body = shown.dump(done.record)
+    if done.warnings:
+        body["warnings"] = [w.message for w in done.warnings]
+    return jsonify(body)

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from core.db import db, utcnow
 
-from . import migrations
+from . import migrations, validation
 from .models import ModuleRecord, StateCounter
 
 
@@ -37,6 +37,7 @@ def _check_known(registry, names) -> None:
 
 
 def plan_enable(registry, names) -> Plan:
+    _check_valid(registry, names)
     _check_known(registry, names)
     wanted: list[str] = []
     for name in names:
@@ -53,7 +54,17 @@ def plan_enable(registry, names) -> Plan:
                 wanted.append(name)
                 changed = True
     todo = [n for n in registry.order(wanted) if not registry.is_enabled(n)]
+    _check_valid(registry, todo)
     return Plan("enable", list(names), todo)
+
+
+def _check_valid(registry, names) -> None:
+    """Refuse to enable a module refused at start-up, or one whose contributions (menus,
+    access, signals, templates) do not hold now; the error names the file at fault."""
+    found = validation.enable_error(registry, names)
+    if found is not None:
+        name, error = found
+        raise LifecycleError(_l("%(name)s cannot be enabled: %(error)s", name=name, error=error))
 
 
 def plan_disable(registry, names) -> Plan:

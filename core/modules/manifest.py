@@ -14,7 +14,7 @@ REQUIRED = ("name", "title", "version", "summary")
 KNOWN_KEYS = {
     "name", "title", "version", "summary", "category", "depends", "application",
     "auto_install", "icon", "sequence", "groups", "access", "rights", "menus", "jobs",
-    "description",
+    "description", "signals",
 }
 
 
@@ -47,6 +47,7 @@ class Manifest:
     rights: tuple[dict, ...] = ()
     menus: tuple[dict, ...] = ()
     jobs: tuple[dict, ...] = field(default=())
+    signals: tuple[str, ...] = ()  # the signals it sends, which other modules may handle
 
     @property
     def version_tuple(self) -> tuple[int, ...]:
@@ -109,6 +110,7 @@ def read_manifest(folder: Path, package: str, is_core: bool = False) -> Manifest
     if not VERSION_RE.match(data["version"]):
         fail(f"bad version {data['version']!r} (expected MAJOR.MINOR.PATCH, e.g. 1.0.0)")
     depends = _strings(data, "depends", "module names", fail)
+    signals = _strings(data, "signals", "signal names", fail)
     if name in depends:
         fail(f"module {name!r} depends on itself")
     for key in ("application", "auto_install"):
@@ -158,6 +160,7 @@ def read_manifest(folder: Path, package: str, is_core: bool = False) -> Manifest
         rights=rights,
         menus=menus,
         jobs=jobs,
+        signals=tuple(signals),
     )
 
 

@@ -16,10 +16,11 @@ CORE_DIR = Path(__file__).resolve().parent.parent / "migrations"
 def alembic_config(registry, connection=None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(CORE_DIR))
-    # Every discovered module's versions, disabled ones too, or Alembic cannot place the
-    # revisions recorded for them.
+    # Every discovered module's versions, disabled and refused ones too, or Alembic cannot
+    # place the revisions recorded for them.
+    manifests = [*registry.manifests.values(), *registry.refused.values()]
     locations = [str(CORE_DIR / "versions")] + [
-        str(m.migrations_dir) for m in registry.manifests.values() if m.migrations_dir.is_dir()
+        str(m.migrations_dir) for m in manifests if m.migrations_dir.is_dir()
     ]
     cfg.set_main_option("version_locations", ";".join(locations))
     cfg.set_main_option("path_separator", ";")
@@ -73,7 +74,10 @@ def revision(registry, name: str, message: str, version_dir: Path) -> None:
         configure_engine(engine)
         with engine.begin() as conn:
             cfg = alembic_config(registry, conn)
-            command.upgrade(cfg, "heads")
+            # core's branch, then each module's in dependency order, as enabling does: the
+            # branches are independent roots, so "heads" may run a module's before core's
+            for branch in ["core", *registry.manifests]:
+                upgrade(cfg, branch)
             cfg.attributes["autogenerate_module"] = name
             first = not has_branch(cfg, name)
             count = 0 if first else sum(

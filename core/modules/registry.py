@@ -27,7 +27,21 @@ from .models import INSTALLED, ModuleRecord, StateCounter
 log = logging.getLogger(__name__)
 CORE = "core"
 CORE_DIR = Path(__file__).resolve().parent.parent
-CORE_PARTS = ["core.partners", "core.activities"]
+# the command names core (core.cli) and Flask keep for themselves: a module takes none
+RESERVED_COMMANDS = frozenset({"init", "modules", "users", "demo", "scheduler", "bench",
+                               "run", "shell", "routes"})
+CORE_PARTS = ["core.partners", "core.activities", "core.taxes"]
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """A model as its module declares it for the API (ModuleContext.expose)."""
+    cls: type
+    module: str
+    read: tuple[str, ...]
+    write: tuple[str, ...]
+    filter: tuple[str, ...]
+    extra: tuple = ()
 
 
 @dataclass
@@ -62,30 +76,33 @@ class ModuleContext:
     def widget(self, id: str, title: str, render: Callable, sequence: int = 100) -> None:
         self.registry.widgets.append(Widget(id, self.name, title, render, sequence))
 
-    def expose(self, model_cls, read=(), write=(), filter=(), extra=(), actions=None,
-               saving=None) -> None:
+    def expose(self, model_cls, read=(), write=(), filter=(), extra=()) -> None:
         """Serve `model_cls` in the JSON API: the fields clients read, write and filter on,
-        computed fields (`extra`), actions (`{"confirm": func(record, payload)}`), and
-        `saving(record, values, creating)` for rules on the whole record."""
-        from core.api.resource import Resource
-
+        and computed fields (`extra`, core.api.Field). Its actions and saving hooks are
+        declared once for pages and API alike (`actions`, `saving`)."""
         for f in extra:
             f.module = self.name
-        resource = Resource.declare(model_cls, self.name, read, write, filter, extra, actions,
-                                    saving)
-        self.registry.resources[resource.model] = resource
+        self.registry.exposed[model_cls.__model__] = Exposure(
+            model_cls, self.name, tuple(read), tuple(write), tuple(filter), tuple(extra))
 
-    def extend_resource(self, model: str, fields=(), actions=None) -> None:
-        """Add fields or actions to another module's resource, shown while this module is
-        enabled (e.g. credit fields on `partner`)."""
-        from core.api.resource import Action
-
-        resource = self.registry.resources[model]
+    def extend_resource(self, model: str, fields=()) -> None:
+        """Add fields to another module's resource, shown while this module is enabled
+        (e.g. credit fields on `partner`)."""
         for f in fields:
             f.module = self.name
-            resource.fields[f.name] = f
-        for name, func in (actions or {}).items():
-            resource.actions[name] = Action(name, func, module=self.name)
+            self.registry.resource_fields[model].append(f)
+
+    def actions(self, model_cls, *actions) -> None:
+        """Declare what users may do to `model_cls` records (core.actions.Action): each gives
+        the button, the bulk action, the route, the API action and the timeline entry."""
+        for action in actions:
+            action.module, action.model = self.name, model_cls.__model__
+            self.registry.actions[model_cls.__model__][action.name] = action
+
+    def saving(self, model_cls, hook: Callable) -> None:
+        """`hook(record, values, creating)` runs on every save of a `model_cls` record, from
+        a form, an import or the API (core.records.save); it may raise a Refusal."""
+        self.registry.saving[model_cls.__model__].append((self.name, hook))
 
     def record_rule(self, model: str, group: str, rule: Callable) -> None:
         """Limit what `group` sees of `model`: `rule(user)` returns a SQL condition."""
@@ -94,6 +111,32 @@ class ModuleContext:
     def on_enable(self, hook: Callable) -> None:
         """`hook(connection)` runs inside the enabling transaction (e.g. default data)."""
         self.registry.enable_hooks[self.name].append(hook)
+
+    def cli(self, command) -> None:
+        """Add a click command or group to the CLI (`flask --app wsgi NAME`, `erp NAME`). It
+        is there from start-up whether the module is enabled or not; run while the module
+        is not enabled, it stops with a one-line error (core.cli.module_command)."""
+        taken = self.registry.commands.get(command.name)
+        if command.name in RESERVED_COMMANDS or (taken and taken[0] != self.name):
+            raise ValueError(f"the command name {command.name!r} is taken")
+        self.registry.commands[command.name] = (self.name, command)
+
+    def bench(self, name: str, workload) -> None:
+        """Add a workload to the benchmark runner (`flask --app wsgi bench NAME`): a click
+        command, or "package.module:attribute" naming one, imported only when the runner
+        lists or runs it (bench/ is in a source tree, not in installed packages)."""
+        taken = self.registry.workloads.get(name)
+        if taken and taken[0] != self.name:
+            raise ValueError(f"the bench workload name {name!r} is taken")
+        self.registry.workloads[name] = (self.name, workload)
+
+    def extend_views(self, model: str, *extensions) -> None:
+        """Add values to another module's generic views of `model` (core.ui.generic.
+        Extension: a column, a filter and a group of the list, and a report group), shown
+        while this module is enabled (e.g. sales' customer grade on the contacts list)."""
+        for extension in extensions:
+            extension.module = self.name
+            self.registry.view_extensions[model].append(extension)
 
 
 class ModuleRegistry:
@@ -106,6 +149,8 @@ class ModuleRegistry:
         self.core_manifest = read_manifest(CORE_DIR, "core", is_core=True)
         self.blueprint_owner: dict[str, str] = {}
         self.signals = blinker.Namespace()
+        self.connections: list[tuple[str, str]] = []  # (module, signal), checked by validation
+        self.refused: dict[str, Manifest] = {}  # read but not loaded (import or validation)
         self.slots: dict[str, list] = defaultdict(list)
         self.widgets: list[Widget] = []
         self.enable_hooks: dict[str, list] = defaultdict(list)
@@ -113,7 +158,15 @@ class ModuleRegistry:
         self.models: dict[str, type] = {}  # model name ("sale.order") -> class
         self.table_models: dict[str, type] = {}  # table name ("sale_order") -> class
         self.rules: dict[str, list] = defaultdict(list)  # model -> [(module, group, rule)]
-        self.resources: dict = {}  # model name -> core.api.resource.Resource
+        # model name -> what its module exposes in the API, and the fields others add
+        # (core.api builds the resources served from these)
+        self.exposed: dict[str, Exposure] = {}
+        self.resource_fields: dict[str, list] = defaultdict(list)
+        self.actions: dict[str, dict] = defaultdict(dict)  # model -> name -> Action
+        self.saving: dict[str, list] = defaultdict(list)  # model -> [(module, hook)]
+        self.commands: dict[str, tuple] = {}  # CLI name -> (module, click command)
+        self.workloads: dict[str, tuple] = {}  # bench name -> (module, command or "mod:attr")
+        self.view_extensions: dict[str, list] = defaultdict(list)  # model -> [Extension]
         self._derived: dict = {}  # per enabled set: access table, groups
         self.states: dict[str, dict] = {}
         self.enabled: frozenset[str] = frozenset()
@@ -142,7 +195,7 @@ class ModuleRegistry:
                 failed[name] = f"failed to load: {exc.__class__.__name__}: {exc}"
         for name, message in failed.items():
             self.errors.append(ManifestError(self.manifests[name].path / "__init__.py", message))
-            del self.manifests[name]
+            self.refused[name] = self.manifests.pop(name)
         self._map_tables()
 
     def _map_tables(self) -> None:
@@ -215,6 +268,7 @@ class ModuleRegistry:
 
         gated.__name__ = getattr(handler, "__name__", "handler")
         self.signals.signal(signal).connect(gated, weak=False)
+        self.connections.append((module, signal))
 
     def send(self, signal: str, sender=None, **kwargs) -> list:
         """Send a named signal to the handlers of enabled modules; their results, in order."""
@@ -276,13 +330,17 @@ class ModuleRegistry:
         """A module's manifest, or core's for "core"."""
         return self.core_manifest if name == CORE else self.manifests[name]
 
-    def active_resources(self) -> dict:
-        """model -> resource as served now: enabled modules only, their fields only."""
-        def compute():
-            return {model: r.active(self.is_enabled) for model, r in self.resources.items()
-                    if self.is_enabled(r.module)}
+    def active_actions(self, model: str) -> dict:
+        """name -> Action for `model`, of enabled modules only."""
+        return {n: a for n, a in self.actions.get(model, {}).items()
+                if self.is_enabled(a.module)}
 
-        return self._cached("resources", compute)
+    def saving_hooks(self, model: str) -> list[Callable]:
+        return [hook for module, hook in self.saving.get(model, ()) if self.is_enabled(module)]
+
+    def active_view_extensions(self, model: str) -> list:
+        """What enabled modules add to `model`'s generic views (module.extend_views)."""
+        return [e for e in self.view_extensions.get(model, ()) if self.is_enabled(e.module)]
 
     def active_manifests(self) -> list[Manifest]:
         """Core's manifest and those of the enabled modules."""

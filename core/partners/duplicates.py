@@ -76,6 +76,13 @@ def merge(source: Partner, target: Partner, registry) -> dict[str, int]:
         for fk in table.foreign_keys:
             if fk.column.table.name == "partner" and fk.column.name == "id":
                 column = fk.parent
+                if _one_per_partner(table, column):
+                    # a row per partner (a module's extension table): the target keeps
+                    # its own, else takes the source's
+                    other = table.alias()
+                    db.session.execute(sa.delete(table).where(
+                        column == source.id,
+                        sa.exists().where(other.c[column.name] == target.id)))
                 result = db.session.execute(sa.update(table).where(column == source.id)
                                             .values({column.name: target.id}))
                 if result.rowcount:
@@ -85,3 +92,11 @@ def merge(source: Partner, target: Partner, registry) -> dict[str, int]:
                              name=source.name, id=source.id))
     add_note(source, gettext("Merged into %(name)s (#%(id)s).", name=target.name, id=target.id))
     return moved
+
+
+def _one_per_partner(table: sa.Table, column: sa.Column) -> bool:
+    """The column alone is the table's key or unique: one row per partner."""
+    if list(table.primary_key.columns) == [column] or column.unique:
+        return True
+    return any(isinstance(c, sa.UniqueConstraint) and list(c.columns) == [column]
+               for c in table.constraints)

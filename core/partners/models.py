@@ -6,11 +6,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Model, db
+from core.i18n import LANGUAGE_NAMES
 
 COLORS = {"secondary": _l("Grey"), "primary": _l("Blue"), "success": _l("Green"),
           "warning": _l("Yellow"), "danger": _l("Red"), "info": _l("Cyan")}
 
-GRADES = {"A": "A", "B": "B", "C": "C"}
 KINDS = {"customer": _l("Customer"), "prospect": _l("Prospect"), "supplier": _l("Supplier"),
          "partner": _l("Partner")}
 
@@ -47,9 +47,9 @@ class Partner(Model):
     salesperson_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("core_user.id", ondelete="SET NULL"), index=True,
         info={"label": _l("Salesperson")})
-    grade: Mapped[str | None] = mapped_column(
-        sa.String(1), index=True, info={"label": _l("Grade"), "choices": GRADES})
-    lang: Mapped[str | None] = mapped_column(sa.String(16), info={"label": _l("Language")})
+    # the language documents are printed and written to them in (core.translatable)
+    lang: Mapped[str | None] = mapped_column(
+        sa.String(16), info={"label": _l("Language"), "choices": LANGUAGE_NAMES})
     notes: Mapped[str | None] = mapped_column(sa.Text, info={"label": _l("Notes")})
     active: Mapped[bool] = mapped_column(default=True, index=True,
                                          info={"label": _l("Active")})

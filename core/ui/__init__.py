@@ -6,9 +6,11 @@ from flask_babel import format_currency
 from flask_login import current_user
 
 from core import access
+from core.documents import number_format
 from core.i18n import LANGUAGE_NAMES, select_locale
 from core.notifications import unread_count
 from core.settings import company, get_setting
+from core.taxes.models import tax_key
 
 from . import forms, themes, views
 from .menus import menu_tree
@@ -26,6 +28,8 @@ def init_app(app, registry) -> None:
     app.register_blueprint(views.bp)
     themes.init_app(app)
     app.add_template_filter(money)
+    app.add_template_filter(tax_key, "taxkey")
+    app.add_template_global(number_format)
     app.add_template_global(forms.lookup_attrs)
     app.add_template_global(company)
 

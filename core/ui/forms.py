@@ -15,6 +15,7 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     DecimalField,
+    Field,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -24,6 +25,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
+from core import translatable
 from core.db import contains, db
 
 LOOKUP_LIMIT = 500  # choices offered for a reference; more is for search, not a select
@@ -69,14 +71,13 @@ def reference_target(column):
 
 def reference_names(column, ids) -> dict:
     """id -> display name of the records a foreign key column points to, for the given
-    ids only, in one query (the name column, else the id; translated where the target's
-    names are)."""
+    ids only, in one query (the name column in the reader's language, else the id)."""
     if not ids:
         return {}
     table = next(iter(column.foreign_keys)).column.table
-    target = reference_target(column)
-    return {id_: translated_name(target, name) for id_, name in db.session.execute(
-        sa.select(table.c.id, table.c.get("name", table.c.id)).where(table.c.id.in_(ids)))}
+    name = translatable.expression(table, "name") if "name" in table.c else table.c.id
+    return dict(db.session.execute(
+        sa.select(table.c.id, name).where(table.c.id.in_(ids))).all())
 
 
 def reference_choices(column, chosen: int | None = None) -> list[tuple]:
@@ -89,29 +90,20 @@ def choices_of(target, chosen: int | None = None) -> list[tuple]:
     """(id, name) of a model's active records the user may read: the first LOOKUP_LIMIT by
     name, and `chosen` when it is beyond them (picked by searching, see `lookup`)."""
     query, label = _readable(target)
-    choices = [(row[0], translated_name(target, str(row[1]))) for row in db.session.execute(
+    choices = [(row[0], str(row[1])) for row in db.session.execute(
         query.order_by(label).limit(LOOKUP_LIMIT))]
     if chosen and all(chosen != choice[0] for choice in choices):
         row = db.session.execute(query.where(target.id == chosen)).first()
         if row is not None:
-            choices.insert(0, (row[0], translated_name(target, str(row[1]))))
+            choices.insert(0, (row[0], str(row[1])))
     return choices
-
-
-def translated_name(model, name):
-    """A record's name as the reader sees it. Models whose default records are made in
-    English (stages, sources, reasons) set `__translated_names__`, and their names go
-    through the catalogs; a name a user typed comes back as it is."""
-    if name and getattr(model, "__translated_names__", False):
-        return _(name)
-    return name
 
 
 def lookup(target, text: str, limit: int = 20) -> list[tuple]:
     """(id, name) of the readable active records whose name holds `text`: what a picker's
     search box offers when the list is too long to hold every record."""
     query, label = _readable(target)
-    return [(row[0], translated_name(target, str(row[1]))) for row in db.session.execute(
+    return [(row[0], str(row[1])) for row in db.session.execute(
         query.where(contains(label, text)).order_by(label).limit(limit))]
 
 
@@ -119,7 +111,8 @@ def _readable(target):
     from core import access
     from core.modules import get_registry
 
-    label = getattr(target, "name", target.id)
+    # the name in the reader's language: what pickers show, search and sort by
+    label = translatable.expression(target, "name") if hasattr(target, "name") else target.id
     if getattr(target, "__model__", None) and target.__model__ in get_registry().access_table():
         query = access.select_for(target, "r", target.id, label)
     else:
@@ -146,6 +139,55 @@ class ManyField(SelectMultipleField):
 
     def process_data(self, value):
         self.data = [getattr(v, "id", v) for v in value or []]
+
+
+class TranslationsField(Field):
+    """The other languages' values of a translatable field (core.translatable), edited
+    beside it: an input per language, posted as `<name>-<lang>`; its data is
+    {lang: text} of those filled in, what the model's `<field>_translations` stores."""
+
+    def __init__(self, label=None, validators=None, translations_of: str = "",
+                 text: bool = False, max_length: int | None = None, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.translations_of, self.text, self.max_length = translations_of, text, max_length
+        self.entries = []
+
+    def process(self, formdata, data=None, extra_filters=None):
+        self.process_errors, self.raw_data = [], []
+        stored = data if isinstance(data, dict) else {}
+        self.object_data = stored
+        kind = TextAreaField if self.text else StringField
+        limit = [Length(max=self.max_length)] if self.max_length else []
+        self.entries = []
+        for lang in translatable.other_languages():
+            entry = kind(translatable.language_name(lang), validators=[Optional(), *limit],
+                         render_kw=self.render_kw).bind(
+                form=None, name=f"{self.name}-{lang}", _meta=self.meta)
+            entry.process(formdata, stored.get(lang))
+            entry.lang = lang
+            self.entries.append(entry)
+        self.data = translatable.clean({e.lang: e.data for e in self.entries})
+
+    def validate(self, form, extra_validators=()):
+        self.errors = [f"{entry.label.text}: {error}" for entry in self.entries
+                       if not entry.validate(form) for error in entry.errors]
+        return not self.errors
+
+    def __iter__(self):
+        return iter(self.entries)
+
+    def __call__(self, **kwargs):  # for a page that renders it on its own
+        return Markup("").join(Markup(
+            '<div class="input-group mb-1"><label class="input-group-text" for="{}">{}'
+            '</label>{}</div>').format(e.id, e.label.text, e(class_="form-control"))
+            for e in self.entries)
+
+
+def translations_field_for(model, name: str) -> TranslationsField:
+    column = column_of(model, name)
+    return TranslationsField(label_of(model, name), translations_of=name,
+                             text=isinstance(column.type, sa.Text),
+                             max_length=getattr(column.type, "length", None))
 
 
 def field_for(model, name: str):
@@ -193,14 +235,25 @@ def hidden_field_for(model, name: str):
 
 
 def model_form(model, fields: list[str], hidden: tuple[str, ...] = ()) -> type[FlaskForm]:
-    attrs = {name: field_for(model, name) for name in fields}
+    attrs = {}
+    for name in fields:  # a translatable field's other languages right after it
+        attrs[name] = field_for(model, name)
+        if relation_of(model, name) is None and column_of(model, name).info.get(
+                "translatable"):
+            attrs[translatable.translations_name(name)] = translations_field_for(model, name)
     attrs.update({name: hidden_field_for(model, name) for name in hidden})
     return type(f"{model.__name__}Form", (FlaskForm,), attrs)
 
 
 def prepare(form: FlaskForm, model) -> FlaskForm:
-    """Fill the choices of reference fields (per request: they depend on the user)."""
+    """Fill the choices of reference fields (per request: they depend on the user), and
+    show a translatable field with its other languages beside it."""
     for name, field in form._fields.items():
+        if isinstance(field, TranslationsField) and field.translations_of in form._fields:
+            form[field.translations_of].translations = field
+            form[field.translations_of].language = translatable.language_name(
+                translatable.default_language())
+            continue
         if isinstance(field, ManyField):
             field.choices = choices_of(relation_of(model, name).mapper.class_)
             continue
@@ -214,15 +267,23 @@ def prepare(form: FlaskForm, model) -> FlaskForm:
     return form
 
 
-def save(form: FlaskForm, record) -> None:
+def form_values(form: FlaskForm, model, skip=()) -> dict:
+    """The values a submitted form gives the model's fields, for core.records.save: text
+    trimmed (empty is None where the column allows it), chosen ids as records."""
+    values = {}
     for name, field in form._fields.items():
-        if name == "csrf_token" or not hasattr(type(record), name):
+        if name == "csrf_token" or name in skip or not hasattr(model, name):
+            continue
+        if getattr(field, "translations_of", None) in skip:  # locked with its field
             continue
         value = field.data
-        if isinstance(field, ManyField):  # ids -> records (choices held readable ones only)
-            target = relation_of(type(record), name).mapper.class_
+        if isinstance(field, TranslationsField):
+            value = value or None
+        elif isinstance(field, ManyField):  # ids -> records (choices held readable ones only)
+            target = relation_of(model, name).mapper.class_
             value = db.session.execute(sa.select(target).where(
                 target.id.in_(value or []))).scalars().all()
         elif isinstance(value, str):
-            value = value.strip() or (None if column_of(type(record), name).nullable else "")
-        setattr(record, name, value)
+            value = value.strip() or (None if column_of(model, name).nullable else "")
+        values[name] = value
+    return values

@@ -7,16 +7,20 @@ from datetime import date
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from core.api import ApiError, Field
+from core.api import Field
 from core.db import db
+from core.documents import KINDS
+from core.errors import Refusal
 
 from . import services
-from .models import Invoice, InvoiceLine, Payment, PaymentAllocation
+from .models import Invoice, InvoiceLine, Payment, PaymentAllocation, PaymentTerm
 
 INVOICE_READ = ["name", "kind", "partner_id", "order_id", "origin", "refund_of_id",
                 "payment_term_id", "date_invoice", "date_due", "state", "amount_untaxed",
                 "amount_tax", "amount_total", "amount_paid", "amount_residual", "note"]
 LINE_ITEMS = {
+    "display_type": Field("display_type", "string", writable=True, choices=tuple(KINDS),
+                          description="line (the default), section or note"),
     "description": Field("description", "string", writable=True, required=True,
                          max_length=400),
     "quantity": Field("quantity", "decimal", writable=True, places=3),
@@ -36,33 +40,19 @@ def expose(module) -> None:
         Invoice, read=INVOICE_READ, write=["partner_id", "date_invoice", "note"],
         filter=["name", "kind", "partner_id", "order_id", "state", "date_invoice",
                 "date_due", "amount_residual"],
-        extra=[Field("lines", "objects", writable=True, load=_lines, store=_stash,
+        extra=[Field("lines", "objects", writable=True, load=_lines,
                      extra={"items": LINE_ITEMS},
-                     description="the invoice's lines; writing them replaces all lines")],
-        actions={"post": _action(services.post), "cancel": _action(services.cancel),
-                 "credit_note": _action(services.credit_note)},
-        saving=_saving_invoice)
+                     description="the invoice's lines; writing them replaces all lines")])
     module.expose(
         Payment, read=["partner_id", "date", "amount", "method", "reference", "unallocated"],
         write=["partner_id", "date", "amount", "method", "reference"],
         filter=["partner_id", "date", "method"],
-        extra=[Field("invoice_ids", "ids", writable=True, load=_allocated, store=_stash_ids,
+        extra=[Field("invoice_ids", "ids", writable=True, load=_allocated,
                      references="billing_invoice",
-                     description="invoices to settle, in order (default: oldest due first)")],
-        saving=_saving_payment)
-
-
-def _action(func):
-    def run(record, _payload):
-        try:
-            result = func(record)
-        except services.BillingError as exc:
-            db.session.rollback()
-            raise ApiError(422 if exc.code == "invalid" else 409, exc.code,
-                           exc.message) from None
-        return result if isinstance(result, Invoice) else record
-
-    return run
+                     description="invoices to settle, in order (default: oldest due first)")])
+    module.saving(Invoice, saving_invoice)
+    module.saving(Payment, saving_payment)
+    module.saving(PaymentTerm, saving_term)
 
 
 def _lines(invoices) -> dict[int, list[dict]]:
@@ -76,31 +66,22 @@ def _lines(invoices) -> dict[int, list[dict]]:
     return found
 
 
-def _stash(record, value) -> None:
-    record._new_lines = value
-
-
-def _saving_invoice(invoice, values, creating) -> None:
-    lines = getattr(invoice, "_new_lines", None)
-    try:
-        if creating:
-            if not invoice.partner_id:
-                raise ApiError(422, "invalid", _l("Some values are not valid."),
-                               {"partner_id": [str(_l("This field is required."))]})
-            invoice.state, invoice.kind = "draft", "invoice"
-            invoice.date_invoice = invoice.date_invoice or date.today()
-            term = services.term_of(invoice.partner_id)
-            invoice.payment_term_id = term.id if term else None
-            db.session.add(invoice)
-            db.session.flush()
-            services.set_lines(invoice, lines or [])
-        elif invoice.state != "draft":
-            raise services.BillingError(str(_l("Only a draft invoice can be changed.")),
-                                        "invalid_state")
-        elif lines is not None:
-            services.set_lines(invoice, lines)
-    except services.BillingError as exc:
-        raise ApiError(422 if exc.code == "invalid" else 409, exc.code, exc.message) from None
+def saving_invoice(invoice, values, creating) -> None:
+    """A new invoice starts as a draft with the customer's payment term; its lines are
+    replaced whole while it is a draft (core.workflow locks it once posted)."""
+    if creating:
+        if not invoice.partner_id:
+            raise Refusal(_l("Some values are not valid."), "invalid",
+                          {"partner_id": _l("This field is required.")})
+        invoice.state, invoice.kind = "draft", invoice.kind or "invoice"
+        invoice.date_invoice = invoice.date_invoice or date.today()
+        term = services.term_of(invoice.partner_id)
+        invoice.payment_term_id = term.id if term else None
+        db.session.add(invoice)
+        db.session.flush()
+        services.set_lines(invoice, values.get("lines") or [])
+    elif values.get("lines") is not None:
+        services.set_lines(invoice, values["lines"])
 
 
 def _allocated(payments) -> dict[int, list[int]]:
@@ -113,20 +94,17 @@ def _allocated(payments) -> dict[int, list[int]]:
     return found
 
 
-def _stash_ids(record, value) -> None:
-    record._invoice_ids = value
-
-
-def _saving_payment(payment, values, creating) -> None:
-    """A payment is recorded once, through the same rule as the pages; it is not edited
-    afterwards (a wrong one is deleted by a billing manager and entered again)."""
+def saving_payment(payment, values, creating) -> None:
+    """A payment is recorded once, settling invoices by the one rule (services); it is not
+    edited afterwards (a wrong one is deleted by a billing manager and entered again)."""
     if not creating:
-        raise ApiError(409, "invalid_state", _l("A recorded payment cannot be changed."))
-    if not payment.partner_id or payment.amount is None:
-        raise ApiError(422, "invalid", _l("Some values are not valid."), {
-            name: [str(_l("This field is required."))]
-            for name in ("partner_id", "amount") if getattr(payment, name) is None})
-    try:
-        services.record_payment(payment, getattr(payment, "_invoice_ids", None))
-    except services.BillingError as exc:
-        raise ApiError(422 if exc.code == "invalid" else 409, exc.code, exc.message) from None
+        raise Refusal(_l("A recorded payment cannot be changed."), "invalid_state")
+    missing = [name for name in ("partner_id", "amount") if getattr(payment, name) is None]
+    if missing:
+        raise Refusal(_l("Some values are not valid."), "invalid",
+                      {name: _l("This field is required.") for name in missing})
+    services.record_payment(payment, values.get("invoice_ids"))
+
+
+def saving_term(term, values, creating) -> None:
+    services.parse_schedule(term.schedule)  # refuses a schedule that does not add up

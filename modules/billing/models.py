@@ -10,10 +10,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Model, db
-
-Money = sa.Numeric(16, 2)
-Quantity = sa.Numeric(16, 3)
-Percent = sa.Numeric(5, 2)
+from core.documents import DocumentLine, DocumentTotals, Money
+from core.workflow import ALL, Workflow
 
 INVOICE_STATES = {"draft": _l("Draft"), "posted": _l("Posted"), "paid": _l("Paid"),
                   "cancelled": _l("Cancelled")}
@@ -26,7 +24,8 @@ class PaymentTerm(Model):
     """e.g. "30 days", or "50% now, 50% in 60 days": its lines give the due dates."""
     __model__ = "billing.payment_term"
 
-    name: Mapped[str] = mapped_column(sa.String(128), unique=True, info={"label": _l("Name")})
+    name: Mapped[str] = mapped_column(sa.String(128), unique=True,
+                                      info={"label": _l("Name"), "translatable": True})
     # "percent@days" parts separated by commas, e.g. "50@0, 50@60"; one line "100@30"
     schedule: Mapped[str] = mapped_column(sa.String(200), default="100@0",
                                           info={"label": _l("Payment schedule")})
@@ -47,9 +46,14 @@ class PartnerTerms(db.Model):
         sa.ForeignKey("billing_payment_term.id", ondelete="SET NULL"), index=True)
 
 
-class Invoice(Model):
+class Invoice(DocumentTotals, Model):
     __model__ = "billing.invoice"
     __timeline__ = True
+    # a posted invoice is a legal document: corrected by a credit note, never edited
+    __workflow__ = Workflow(
+        states=INVOICE_STATES,
+        moves={"draft": ("posted", "cancelled"), "posted": ("paid", "cancelled")},
+        locked={"posted": ALL, "paid": ALL, "cancelled": ALL}, aside=("cancelled",))
     __table_args__ = (sa.Index("ix_billing_invoice_open", "state", "partner_id", "date_due"),)
 
     name: Mapped[str | None] = mapped_column(sa.String(32), unique=True,
@@ -74,12 +78,6 @@ class Invoice(Model):
     date_due: Mapped[date | None] = mapped_column(index=True, info={"label": _l("Due date")})
     state: Mapped[str] = mapped_column(sa.String(16), default="draft", index=True,
                                        info={"label": _l("Status"), "choices": INVOICE_STATES})
-    amount_untaxed: Mapped[Decimal] = mapped_column(Money, default=Decimal(0),
-                                                    info={"label": _l("Untaxed")})
-    amount_tax: Mapped[Decimal] = mapped_column(Money, default=Decimal(0),
-                                                info={"label": _l("Tax")})
-    amount_total: Mapped[Decimal] = mapped_column(Money, default=Decimal(0),
-                                                  info={"label": _l("Total")})
     amount_paid: Mapped[Decimal] = mapped_column(Money, default=Decimal(0),
                                                  info={"label": _l("Paid")})
     amount_residual: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), index=True,
@@ -96,30 +94,15 @@ class Invoice(Model):
         return str(_l("A posted invoice keeps its number: cancel it or make a credit note."))
 
 
-class InvoiceLine(Model):
+class InvoiceLine(DocumentLine, Model):
     __model__ = "billing.invoice.line"
     __table_args__ = (sa.Index("ix_billing_invoice_line_inv", "invoice_id", "sequence"),)
 
     invoice_id: Mapped[int] = mapped_column(
         sa.ForeignKey("billing_invoice.id", ondelete="CASCADE"))
-    sequence: Mapped[int] = mapped_column(default=10)
     # what it bills, as plain ids: billing does not depend on the module that sells
     product_id: Mapped[int | None] = mapped_column(index=True)
     order_line_id: Mapped[int | None] = mapped_column(index=True)
-    description: Mapped[str] = mapped_column(sa.String(400),
-                                             info={"label": _l("Description")})
-    quantity: Mapped[Decimal] = mapped_column(Quantity, default=Decimal(1),
-                                              info={"label": _l("Quantity")})
-    price_unit: Mapped[Decimal] = mapped_column(Money, default=Decimal(0),
-                                                info={"label": _l("Unit price")})
-    discount: Mapped[Decimal] = mapped_column(Percent, default=Decimal(0),
-                                              info={"label": _l("Discount")})
-    tax_rate: Mapped[Decimal] = mapped_column(Percent, default=Decimal(0),
-                                              info={"label": _l("Tax rate")})
-    amount_untaxed: Mapped[Decimal] = mapped_column(Money, default=Decimal(0),
-                                                    info={"label": _l("Subtotal")})
-    amount_tax: Mapped[Decimal] = mapped_column(Money, default=Decimal(0),
-                                                info={"label": _l("Tax")})
 
 
 class InvoiceDue(Model):

@@ -10,7 +10,9 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from core.db import db, insert_rows
-from core.money import line_amounts, money, totals
+from core.documents import build_lines, document_totals
+from core.errors import Refusal
+from core.money import money
 from core.partners.models import Partner
 from core.sequences import next_number
 from core.settings import get_setting
@@ -27,15 +29,7 @@ from .models import (
 )
 
 HUNDRED = Decimal(100)
-# what a line may hold, so that amounts fit Numeric(16, 2) (as on quotations)
-LIMIT_QUANTITY, LIMIT_PRICE, LIMIT_AMOUNT = Decimal(10) ** 9, Decimal(10) ** 12, Decimal(10) ** 13
 BUCKETS = ("not_due", "1_30", "31_60", "61_90", "over_90")
-
-
-class BillingError(Exception):
-    def __init__(self, message: str, code: str = "refused"):
-        super().__init__(message)
-        self.message, self.code = message, code
 
 
 # -- payment terms -----------------------------------------------------------------------
@@ -47,12 +41,13 @@ def parse_schedule(text: str) -> list[tuple[Decimal, int]]:
             percent, _sep, days = chunk.strip().partition("@")
             parts.append((Decimal(percent), int(days or 0)))
     except (InvalidOperation, ValueError):
-        raise BillingError(_("Write the schedule as percent@days, e.g. 50@0, 50@60."),
-                           "invalid") from None
+        raise Refusal(_("Write the schedule as percent@days, e.g. 50@0, 50@60."),
+                      "invalid", {"schedule": _("Write the schedule as percent@days, e.g. "
+                                                "50@0, 50@60.")}) from None
     if not parts or sum(p for p, _d in parts) != HUNDRED or any(
             p <= 0 or d < 0 for p, d in parts):
-        raise BillingError(_("The schedule's percentages must be positive and add up to 100."),
-                           "invalid")
+        message = _("The schedule's percentages must be positive and add up to 100.")
+        raise Refusal(message, "invalid", {"schedule": message})
     return parts
 
 
@@ -84,7 +79,7 @@ def create_invoice(partner_id: int, lines: list[dict], kind: str = "invoice",
                    order_id: int | None = None, origin: str | None = None,
                    refund_of_id: int | None = None, date_invoice: date | None = None) -> Invoice:
     if db.session.get(Partner, partner_id) is None:
-        raise BillingError(_("Choose a customer."), "invalid")
+        raise Refusal(_("Choose a customer."), "invalid")
     invoice = Invoice(partner_id=partner_id, kind=kind, order_id=order_id, origin=origin,
                       refund_of_id=refund_of_id, state="draft",
                       date_invoice=date_invoice or date.today())
@@ -98,33 +93,13 @@ def create_invoice(partner_id: int, lines: list[dict], kind: str = "invoice",
 
 def set_lines(invoice: Invoice, lines: list[dict]) -> None:
     if invoice.state != "draft":
-        raise BillingError(_("Only a draft invoice can be changed."), "invalid_state")
+        raise Refusal(_("Only a draft invoice can be changed."), "invalid_state")
+    built = build_lines(InvoiceLine, lines)
     db.session.execute(sa.delete(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id))
-    built = []
-    for number, values in enumerate(lines, start=1):
-        quantity = Decimal(values.get("quantity") if values.get("quantity") is not None else 1)
-        description = (values.get("description") or "").strip()
-        if quantity <= 0 or not description:
-            raise BillingError(_("Line %(n)s needs a description and a quantity above zero.",
-                                 n=number), "invalid")
-        price, discount, tax = (Decimal(values.get(k) or 0) for k in (
-            "price_unit", "discount", "tax_rate"))
-        if not (quantity.is_finite() and quantity < LIMIT_QUANTITY and price.is_finite()
-                and 0 <= price < LIMIT_PRICE and discount.is_finite() and 0 <= discount <= 100
-                and tax.is_finite() and 0 <= tax <= 100):
-            raise BillingError(_("Line %(n)s: check the quantity, the price, the discount "
-                                 "and the tax rate.", n=number), "invalid")
-        line = InvoiceLine(
-            invoice_id=invoice.id, sequence=number * 10, description=description,
-            product_id=values.get("product_id"), order_line_id=values.get("order_line_id"),
-            quantity=quantity, price_unit=money(price), discount=discount, tax_rate=tax)
-        line.amount_untaxed, line.amount_tax = line_amounts(
-            line.quantity, line.price_unit, line.discount, line.tax_rate)
-        if line.amount_untaxed >= LIMIT_AMOUNT:
-            raise BillingError(_("Line %(n)s: the amount is too large.", n=number), "invalid")
-        built.append(line)
+    for line in built:
+        line.invoice_id = invoice.id
     insert_rows(built)
-    invoice.amount_untaxed, invoice.amount_tax, invoice.amount_total = totals(built)
+    invoice.amount_untaxed, invoice.amount_tax, invoice.amount_total = document_totals(built)
     invoice.amount_residual = invoice.amount_total
 
 
@@ -145,7 +120,7 @@ def invoice_from_order(order, remaining: bool = True) -> Invoice:
     """A draft invoice for a confirmed order: all its lines, or what is not yet invoiced.
     `order` is the sales module's record; billing reads it through `invoice_lines()`."""
     if order.state not in ("confirmed", "done"):
-        raise BillingError(_("Only a confirmed order can be invoiced."), "invalid_state")
+        raise Refusal(_("Only a confirmed order can be invoiced."), "invalid_state")
     lines = order.invoice_lines()
     if remaining:
         done = invoiced_quantities([line["order_line_id"] for line in lines])
@@ -153,16 +128,15 @@ def invoice_from_order(order, remaining: bool = True) -> Invoice:
             line["quantity"] = line["quantity"] - done.get(line["order_line_id"], Decimal(0))
         lines = [line for line in lines if line["quantity"] > 0]
     if not lines:
-        raise BillingError(_("Everything on this order is invoiced already."), "nothing_to_do")
+        raise Refusal(_("Everything on this order is invoiced already."), "nothing_to_do")
     return create_invoice(order.partner_id, lines, order_id=order.id, origin=order.name)
 
 
 def post(invoice: Invoice) -> None:
     """Draft -> posted: its number (gapless per year), due dates from the payment term."""
-    if invoice.state != "draft":
-        raise BillingError(_("Only a draft invoice can be posted."), "invalid_state")
+    Invoice.__workflow__.check(invoice, "posted")
     if invoice.amount_total <= 0:
-        raise BillingError(_("An invoice needs lines with an amount before posting."),
+        raise Refusal(_("An invoice needs lines with an amount before posting."),
                            "invalid")
     prefix = "RINV" if invoice.kind == "refund" else "INV"
     invoice.name = next_number(prefix, invoice.date_invoice.year)
@@ -184,10 +158,9 @@ def post(invoice: Invoice) -> None:
 
 
 def cancel(invoice: Invoice) -> None:
-    if invoice.state == "cancelled":
-        raise BillingError(_("This invoice is cancelled already."), "invalid_state")
+    Invoice.__workflow__.check(invoice, "cancelled")
     if invoice.amount_paid > 0:
-        raise BillingError(_("This invoice has payments; make a credit note instead."),
+        raise Refusal(_("This invoice has payments; make a credit note instead."),
                            "invalid_state")
     invoice.state, invoice.amount_residual = "cancelled", Decimal(0)
 
@@ -195,8 +168,9 @@ def cancel(invoice: Invoice) -> None:
 def credit_note(invoice: Invoice) -> Invoice:
     """A draft credit note with the invoice's lines (edit it for a partial credit)."""
     if invoice.kind != "invoice" or invoice.state not in ("posted", "paid"):
-        raise BillingError(_("Only a posted invoice can be credited."), "invalid_state")
-    lines = [{"description": line.description, "product_id": line.product_id,
+        raise Refusal(_("Only a posted invoice can be credited."), "invalid_state")
+    lines = [{"display_type": line.display_type, "description": line.description,
+              "product_id": line.product_id,
               "order_line_id": line.order_line_id, "quantity": line.quantity,
               "price_unit": line.price_unit, "discount": line.discount,
               "tax_rate": line.tax_rate}
@@ -240,7 +214,7 @@ def record_payment(payment: Payment, invoice_ids: list[int] | None = None) -> No
     stays on the payment as not allocated. The invoices are locked while settling."""
     payment.amount = money(payment.amount or 0)
     if payment.amount <= 0:
-        raise BillingError(_("The amount must be more than zero."), "invalid")
+        raise Refusal(_("The amount must be more than zero."), "invalid")
     query = sa.select(Invoice).where(
         Invoice.partner_id == payment.partner_id, Invoice.kind == "invoice",
         Invoice.state == "posted", Invoice.amount_residual > 0)
@@ -249,7 +223,7 @@ def record_payment(payment: Payment, invoice_ids: list[int] | None = None) -> No
             query.where(Invoice.id.in_(invoice_ids)).with_for_update(),
             execution_options={"populate_existing": True}).scalars()}
         if len(found) != len(set(invoice_ids)):
-            raise BillingError(_("Some of these invoices are not open invoices of this "
+            raise Refusal(_("Some of these invoices are not open invoices of this "
                                  "customer."), "invalid")
         invoices = [found[i] for i in dict.fromkeys(invoice_ids)]
     else:

@@ -4,7 +4,7 @@ sales order."""
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -14,10 +14,13 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 
-from core import access
+from core import access, records, translatable
 from core.db import db
+from core.documents import Editor, parse_number, posted_rows
+from core.errors import Refusal
 from core.partners.models import Partner
 from core.settings import get_setting
+from core.taxes.models import tax_choices
 from core.ui.forms import choices_of, id_value
 from core.ui.generic import Column, ModelViews, Report
 
@@ -51,18 +54,9 @@ payments = ModelViews(
     order="-date", record_title="reference", forms=False, importable=False)
 terms = ModelViews(
     PaymentTerm, "terms", _l("Payment terms"), columns=["name", "schedule", "active"],
-    fields=["name", "schedule", "active"], order="name",
-    validate=lambda form, record: _schedule_error(form.schedule.data))
+    fields=["name", "schedule", "active"], order="name")
 for views_ in (invoices, payments, terms):
     views_.register(bp)
-
-
-def _schedule_error(text) -> dict[str, str]:
-    try:
-        services.parse_schedule(text)
-    except services.BillingError as exc:
-        return {"schedule": exc.message}
-    return {}
 
 
 def _posted() -> None:
@@ -70,42 +64,14 @@ def _posted() -> None:
         abort(400)
 
 
-def _refused(exc: services.BillingError) -> None:
-    db.session.rollback()
-    flash(exc.message, "danger")
-
-
 def _decimal(text: str | None, default=None):
-    try:
-        value = Decimal((text or "").strip()) if (text or "").strip() else default
-    except InvalidOperation:
-        raise ValueError(text) from None
-    if value is not None and (not value.is_finite() or abs(value) >= 10**12):
-        raise ValueError(text)
-    return value
+    """An amount as the user writes it (core.documents.parse_number), or `default`."""
+    text = (text or "").strip()
+    return parse_number(text) if text else default
 
 
-def _line_rows(form) -> tuple[list[dict], list[str]]:
-    rows, errors = [], []
-    for i, description in enumerate(form.getlist("line_description")):
-        values = [form.getlist(k)[i] if i < len(form.getlist(k)) else "" for k in (
-            "line_quantity", "line_price", "line_discount", "line_tax")]
-        if not description.strip() and not any(v.strip() for v in values):
-            continue
-        try:
-            quantity, price, discount, tax = (_decimal(values[0], Decimal(1)),
-                                              *(_decimal(v, Decimal(0)) for v in values[1:]))
-        except ValueError:
-            errors.append(_("Line %(n)s: enter numbers for quantity, price, discount and tax.",
-                            n=i + 1))
-            continue
-        origin = form.getlist("line_origin")[i] if i < len(form.getlist("line_origin")) else ""
-        rows.append({"description": description, "quantity": quantity, "price_unit": price,
-                     "discount": discount, "tax_rate": tax,
-                     # the order line it bills, kept so "invoice what is left" stays right
-                     "order_line_id": int(origin) if origin.isdigit() and len(origin) < 19
-                     else None})
-    return rows, errors
+# the order line an invoice line bills travels with it, so "invoice what is left" stays right
+EDITOR = Editor(hidden=("order_line_id",))
 
 
 # -- invoices ----------------------------------------------------------------------------
@@ -122,7 +88,9 @@ def _invoice_page(invoice, lines, errors=(), status=200):
         partners=choices_of(Partner, request.form.get("partner_id", type=id_value))
         if invoice is None else [], partner=partner, dues=dues,
         allocations=allocations, methods=METHODS, v=invoices, today=date.today(),
-        editable=invoice is None or invoice.state == "draft",
+        editor=EDITOR, taxes=tax_choices(line.tax_rate for line in lines
+                                         if not isinstance(line, dict)),
+        editable=invoice is None or not Invoice.__workflow__.locks(invoice, "lines"),
         can_write=access.can("billing.invoice", "w"),
         can_pay=access.can("billing.payment", "c")), status
 
@@ -133,73 +101,48 @@ def invoice_new():
     if request.method == "GET":
         return _invoice_page(None, [])
     _posted()
-    rows, errors = _line_rows(request.form)
     partner_id = request.form.get("partner_id", type=id_value)
     if partner_id is None or db.session.execute(access.select_for(Partner).where(
             Partner.id == partner_id)).first() is None:
-        errors.append(_("Choose a customer."))
-    if not errors:
-        try:
-            invoice = services.create_invoice(partner_id, rows)
-            invoice.created_by_id = current_user.id
-            invoice.note = request.form.get("note") or None
-            db.session.commit()
-        except services.BillingError as exc:
-            db.session.rollback()
-            errors.append(exc.message)
-        else:
-            flash(_("Saved."), "success")
-            return redirect(url_for("billing.invoices_edit", record_id=invoice.id))
-    return _invoice_page(None, rows, errors, 422)
+        return _invoice_page(None, posted_rows(request.form, EDITOR)[0],
+                             [_("Choose a customer.")], 422)
+    return _save_invoice(None, {"partner_id": partner_id})
 
 
 @bp.route("/invoices/<int:record_id>", methods=["GET", "POST"], endpoint="invoices_edit")
 @access.requires("billing.invoice", "r")
 def invoice_edit(record_id):
     invoice = access.get_for(Invoice, record_id)
-    lines = db.session.execute(sa.select(InvoiceLine).where(
-        InvoiceLine.invoice_id == invoice.id).order_by(InvoiceLine.sequence)).scalars().all()
     if request.method == "GET":
+        lines = db.session.execute(sa.select(InvoiceLine).where(
+            InvoiceLine.invoice_id == invoice.id).order_by(InvoiceLine.sequence)
+        ).scalars().all()
         return _invoice_page(invoice, lines)
-    invoice = access.get_for(Invoice, record_id, "w")
+    access.require("billing.invoice", "w")
     _posted()
-    rows, errors = _line_rows(request.form)
+    return _save_invoice(access.get_for(Invoice, record_id, "w", lock=True), {})
+
+
+def _save_invoice(invoice, values):
+    rows, errors = posted_rows(request.form, EDITOR)
     if not errors:
         try:
-            invoice.note = request.form.get("note") or None
-            services.set_lines(invoice, rows)
+            saved = records.save(Invoice, {**values, "note": request.form.get("note") or None,
+                                           "lines": rows}, invoice)
             db.session.commit()
-        except services.BillingError as exc:
+        except Refusal as exc:
             db.session.rollback()
-            errors.append(exc.message)
+            errors = [str(m) for m in exc.fields.values()] or [exc.message]
         else:
             flash(_("Saved."), "success")
-            return redirect(url_for("billing.invoices_edit", record_id=invoice.id))
-    return _invoice_page(access.get_for(Invoice, record_id), rows, errors, 422)
-
-
-@bp.route("/invoices/<int:record_id>/<any(post, cancel, credit):action>", methods=["POST"])
-@access.requires("billing.invoice", "w")
-def invoice_action(record_id, action):
-    _posted()
-    invoice = access.get_for(Invoice, record_id, "w")
-    target = invoice
-    try:
-        if action == "post":
-            services.post(invoice)
-            message = _("Invoice %(number)s is posted.", number=invoice.name)
-        elif action == "cancel":
-            services.cancel(invoice)
-            message = _("Cancelled.")
-        else:
-            target = services.credit_note(invoice)
-            message = _("A draft credit note was made; check it and post it.")
-        db.session.commit()
-    except services.BillingError as exc:
-        _refused(exc)
-    else:
-        flash(message, "success")
-    return redirect(url_for("billing.invoices_edit", record_id=target.id))
+            return redirect(url_for("billing.invoices_edit", record_id=saved.id))
+    if invoice is not None:
+        invoice = access.get_for(Invoice, invoice.id)
+        if Invoice.__workflow__.locks(invoice, "lines"):  # nothing could be typed
+            rows = db.session.execute(sa.select(InvoiceLine).where(
+                InvoiceLine.invoice_id == invoice.id).order_by(InvoiceLine.sequence)
+            ).scalars().all()
+    return _invoice_page(invoice, rows, errors, 422)
 
 
 @bp.route("/invoices/<int:record_id>/pay", methods=["POST"])
@@ -220,8 +163,9 @@ def invoice_pay(record_id):
                                             reference=request.form.get("reference") or None)
         payment.created_by_id = current_user.id
         db.session.commit()
-    except services.BillingError as exc:
-        _refused(exc)
+    except Refusal as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
     else:
         flash(_("Payment of %(amount)s recorded.", amount=payment.amount), "success")
     return redirect(url_for("billing.invoices_edit", record_id=invoice.id))
@@ -234,8 +178,20 @@ def invoice_print(record_id):
     lines = db.session.execute(sa.select(InvoiceLine).where(
         InvoiceLine.invoice_id == invoice.id).order_by(InvoiceLine.sequence)).scalars().all()
     dues = services.installments(invoice)
-    return render_template("billing/invoice_print.html", invoice=invoice, lines=lines,
-                           dues=dues, partner=db.session.get(Partner, invoice.partner_id))
+    partner = db.session.get(Partner, invoice.partner_id)
+    lang = translatable.document_language(partner)  # printed in the customer's language
+    term = db.session.get(PaymentTerm, invoice.payment_term_id) \
+        if invoice.payment_term_id else None
+    with translatable.in_language(lang):
+        return render_template(
+            "billing/invoice_print.html", invoice=invoice, lines=lines, dues=dues,
+            partner=partner, current_locale=lang, printed=translatable.printed_lines(
+                lines, lang), term=translatable.value(term, "name", lang) if term else None)
+
+
+def invoice_links(invoice) -> Markup:
+    """Beside the declared actions: what kind of document it is, and printing it."""
+    return Markup(render_template("billing/_invoice_links.html", invoice=invoice, v=invoices))
 
 
 # -- payments ----------------------------------------------------------------------------
@@ -270,7 +226,7 @@ def payment_new():
                     reference=request.form.get("reference") or None)
                 payment.created_by_id = current_user.id
                 db.session.commit()
-            except services.BillingError as exc:
+            except Refusal as exc:
                 db.session.rollback()
                 errors["invoice_ids"] = exc.message
             else:
@@ -362,8 +318,9 @@ def invoice_order(order_id):
     try:
         invoice = services.invoice_from_order(order)
         db.session.commit()
-    except services.BillingError as exc:
-        _refused(exc)
+    except Refusal as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
         return redirect(url_for("sales.orders_edit", record_id=order_id))
     flash(_("Draft invoice made from %(order)s.", order=order.name), "success")
     return redirect(url_for("billing.invoices_edit", record_id=invoice.id))
@@ -375,7 +332,7 @@ def on_order_confirmed(order, **_kwargs) -> None:
     if get_setting("billing.invoice_on_confirm", "1") == "1":
         try:
             services.invoice_from_order(order)
-        except services.BillingError as exc:
+        except Refusal as exc:
             if exc.code != "nothing_to_do":  # confirmed again after a cancel: billed already
                 raise
 
@@ -385,8 +342,8 @@ def on_order_cancelling(order, **_kwargs):
     posted = db.session.execute(sa.select(sa.func.count(Invoice.id)).where(
         Invoice.order_id == order.id, Invoice.kind == "invoice",
         Invoice.state.in_(("posted", "paid")))).scalar()
-    return _("This order has posted invoices; make credit notes for them first.") \
-        if posted else None
+    return Refusal(_("This order has posted invoices; make credit notes for them first."),
+                   "has_invoices") if posted else None
 
 
 def on_order_cancelled(order, **_kwargs) -> None:

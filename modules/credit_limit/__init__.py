@@ -18,10 +18,10 @@ def register(module) -> None:
     module.widget("credit_limit.holds", _l("Credit holds"), views.holds_widget, sequence=40)
     module.extend_resource("partner", fields=[
         Field("credit_limit", "decimal", writable=True, load=views.limits,
-              store=views.store_limit, store_after_flush=True,
+              store=views.store_limit,
               description="credit limit (empty: none)"),
         Field("credit_mode", "string", writable=True, nullable=False, choices=tuple(MODES),
-              load=views.modes, store=views.store_mode, store_after_flush=True,
+              load=views.modes, store=views.store_mode,
               description="warn or block when an order would pass the limit"),
         Field("credit_exposure", "decimal", load=views.exposure_of,
               description="unpaid invoices + confirmed orders not yet invoiced"),

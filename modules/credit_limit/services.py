@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 
 from core import access
 from core.db import db
+from core.errors import Refusal, Warn
 from core.partners.models import Partner
 from core.ui import money as show
 from modules.billing.models import Invoice
@@ -81,10 +82,10 @@ def on_confirming(order, override: str | None = None, **_kwargs):
                 "%(limit)s (%(exposure)s already used).", after=show(after),
                 limit=show(credit.credit_limit), exposure=show(exposure))
     if credit.mode == "warn":
-        return {"warning": message}
+        return Warn(message)
     if override and has_request_context() and access.has_right("sales.override"):
-        return {"warning": message}  # sales notes the override's reason on the order
-    return {"reason": message, "code": "credit_limit_exceeded"}
+        return Warn(message)  # sales notes the override's reason on the order
+    return Refusal(message, "credit_limit_exceeded")
 
 
 def holds() -> list[dict]:

@@ -1,5 +1,6 @@
 """Sales: products and price lists, leads and the shared lead pool, opportunities and the
 pipeline, quotations and orders, campaigns, forecast, analysis and customer grading."""
+from core.translatable import N_
 
 
 def register(module) -> None:
@@ -8,7 +9,7 @@ def register(module) -> None:
 
     from core import access
 
-    from . import api, views
+    from . import actions, api, grades, views
     from .models import Lead, Order, OrderLine
 
     module.blueprint(views.bp)
@@ -22,18 +23,17 @@ def register(module) -> None:
     module.slot("partner.form.side", views.partner_panel)
     module.slot("sale.lead.form.actions", views.lead_actions)
     module.slot("sale.lead.form.side", views.lead_side)
+    module.slot("sale.order.form.actions", views.order_links)
     module.widget("sales.my_pipeline", _l("My pipeline"), views.pipeline_widget, sequence=20)
     module.widget("sales.won_this_month", _l("Won this month"), views.won_widget, sequence=21)
     module.widget("sales.forecast", _l("Forecast"), views.forecast_widget, sequence=22)
     api.expose(module)
+    actions.declare(module)
+    grades.register(module)  # the customer grade on partners' pages and API
+    # benchmarks: imported by the runner only (they use bench/'s toolkit)
+    module.bench("seed", f"{__name__}.bench:bench_seed")
+    module.bench("run", f"{__name__}.bench:bench_run")
     module.on_enable(_defaults)
-
-
-def N_(text: str) -> str:
-    """Marks a default record name for the catalogs: stored in English, shown translated
-    (views pass stage, source and reason names through gettext; a renamed one shows as
-    typed)."""
-    return text
 
 
 # A pipeline, sources and lost reasons to start from (the manager renames or adds); only
@@ -48,16 +48,26 @@ LOST_REASONS = [N_("Too expensive"), N_("Chose a competitor"), N_("No budget"),
 
 
 def _defaults(connection) -> None:
+    from pathlib import Path
+
     import sqlalchemy as sa
+
+    from core.translatable import default_row
 
     from .models import LeadSource, LostReason, Stage
 
+    catalogs = Path(__file__).parent / "translations"
+
+    def named(text):  # the name in the default language, the others' translations
+        return default_row("name", text, catalogs)
+
     if not connection.execute(sa.select(sa.func.count(Stage.id))).scalar():
         connection.execute(sa.insert(Stage), [
-            {"name": n, "sequence": seq, "probability": p, "is_won": won, "is_lost": lost,
+            {**named(n), "sequence": seq, "probability": p, "is_won": won, "is_lost": lost,
              "active": True} for n, seq, p, won, lost in STAGES])
     if not connection.execute(sa.select(sa.func.count(LeadSource.id))).scalar():
-        connection.execute(sa.insert(LeadSource), [{"name": n, "active": True} for n in SOURCES])
+        connection.execute(sa.insert(LeadSource),
+                           [{**named(n), "active": True} for n in SOURCES])
     if not connection.execute(sa.select(sa.func.count(LostReason.id))).scalar():
         connection.execute(sa.insert(LostReason),
-                           [{"name": n, "active": True} for n in LOST_REASONS])
+                           [{**named(n), "active": True} for n in LOST_REASONS])

@@ -14,9 +14,9 @@ from core.auth.models import Team, User
 from core.db import db
 from core.partners.models import Partner
 from core.settings import get_setting
-from core.ui.forms import translated_name
+from core.translatable import expression as translated
 
-from .models import Lead, Order, OrderLine, Product
+from .models import Lead, Order, OrderLine, PartnerGrade, Product
 
 SOLD = ("confirmed", "done")
 HUNDRED = Decimal(100)
@@ -61,7 +61,8 @@ def forecast(by: str = "month", start: date | None = None, months: int = 6) -> l
 def analysis_keys():
     return {
         "customer": (Partner.name, "customer"),
-        "product": (sa.func.coalesce(Product.name, OrderLine.description), "product"),
+        "product": (sa.func.coalesce(translated(Product, "name"), OrderLine.description),
+                    "product"),
         "salesperson": (sa.func.coalesce(User.name, ""), "salesperson"),
         "team": (sa.func.coalesce(Team.name, ""), "team"),
         "month": (month_of(Order.date_order), "month"),
@@ -106,7 +107,7 @@ def price_analysis(date_from: date | None = None, date_to: date | None = None,
     cost = sa.func.sum(OrderLine.cost * OrderLine.quantity)
     quantity = sa.func.sum(OrderLine.quantity)
     query = (access.select_for(Order).with_only_columns(
-        Product.id, Product.name, Product.list_price, revenue, cost, quantity)
+        Product.id, translated(Product, "name"), Product.list_price, revenue, cost, quantity)
         .select_from(Order).join(OrderLine, OrderLine.order_id == Order.id)
         .join(Product, Product.id == OrderLine.product_id)
         .where(Order.state.in_(SOLD)))
@@ -114,7 +115,7 @@ def price_analysis(date_from: date | None = None, date_to: date | None = None,
         query = query.where(Order.date_order >= date_from)
     if date_to:
         query = query.where(Order.date_order <= date_to)
-    found = db.session.execute(query.group_by(Product.id, Product.name, Product.list_price)
+    found = db.session.execute(query.group_by(Product.id, Product.list_price)
                                .order_by(revenue.desc()).limit(limit)).all()
     total_revenue = sum((Decimal(r[3]) for r in found), Decimal(0))
     total_margin = sum((Decimal(r[3]) - Decimal(r[4]) for r in found), Decimal(0))
@@ -164,17 +165,12 @@ def grade_customers(today: date | None = None) -> str:
             "B" if share_before < share_b and amount > 0 else "C"
         running += max(amount, Decimal(0))
         grades[grade].append(partner_id)
-    graded = [pid for ids in grades.values() for pid in ids]
-    for grade, ids in grades.items():
-        for start in range(0, len(ids), 500):
-            db.session.execute(sa.update(Partner).where(Partner.id.in_(ids[start:start + 500]))
-                               .values(grade=grade))
-    # customers who bought nothing in the period lose their grade (kept ones stay)
-    ungraded = sa.update(Partner).where(Partner.grade.is_not(None))
-    if graded:
-        ungraded = ungraded.where(Partner.id.notin_(
-            sa.select(Order.partner_id).where(Order.state.in_(SOLD), Order.date_order >= since)))
-    db.session.execute(ungraded.values(grade=None))
+    # the grades are made whole again: customers who bought nothing in the period lose theirs
+    db.session.execute(sa.delete(PartnerGrade))
+    graded = [{"partner_id": pid, "grade": grade} for grade, ids in grades.items()
+              for pid in ids]
+    for start in range(0, len(graded), 5000):
+        db.session.execute(sa.insert(PartnerGrade), graded[start:start + 5000])
     return ", ".join(f"{g}: {len(ids)}" for g, ids in grades.items())
 
 
@@ -203,13 +199,12 @@ def my_pipeline(user_id: int) -> list[dict]:
     from .models import Stage
 
     rows = db.session.execute(
-        sa.select(Stage.name, sa.func.count(Lead.id), sa.func.coalesce(
+        sa.select(translated(Stage, "name"), sa.func.count(Lead.id), sa.func.coalesce(
             sa.func.sum(Lead.expected_revenue), 0))
         .join(Stage, Stage.id == Lead.stage_id)
         .where(Lead.user_id == user_id, Lead.type == "opportunity", Lead.outcome == "open")
-        .group_by(Stage.id, Stage.name, Stage.sequence).order_by(Stage.sequence)).all()
-    return [{"stage": translated_name(Stage, r[0]), "count": r[1], "amount": Decimal(r[2])}
-            for r in rows]
+        .group_by(Stage.id, Stage.sequence).order_by(Stage.sequence)).all()
+    return [{"stage": r[0], "count": r[1], "amount": Decimal(r[2])} for r in rows]
 
 
 def won_this_month(user_id: int | None, today: date | None = None) -> dict:

@@ -1,23 +1,23 @@
-"""What the sales module serves in the JSON API: products, leads (with their actions) and
-orders with nested lines."""
+"""What the sales module serves in the JSON API (products, leads, orders with nested lines),
+and the rules every save of a lead or an order follows, from a page, an import or the API
+(core.records)."""
 from __future__ import annotations
-
-from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from core import access
-from core.api import ApiError, Field
+from core.api import Field
 from core.db import db
-from core.sequences import next_number
+from core.documents import KINDS
+from core.errors import Refusal
 
 from . import services
 from .models import Lead, Order, OrderLine, Product
 
 PRODUCT_FIELDS = ["name", "code", "category", "unit", "list_price", "cost", "tax_rate",
-                  "active"]
+                  "active", "description"]
 LEAD_FIELDS = ["name", "type", "status", "contact_name", "company_name", "email", "phone",
                "city", "country", "partner_id", "source_id", "campaign_id", "user_id",
                "team_id", "stage_id", "probability", "expected_revenue", "expected_close",
@@ -25,6 +25,8 @@ LEAD_FIELDS = ["name", "type", "status", "contact_name", "company_name", "email"
 ORDER_WRITE = ["partner_id", "user_id", "team_id", "lead_id", "campaign_id", "date_order",
                "validity_date", "note"]
 LINE_ITEMS = {
+    "display_type": Field("display_type", "string", writable=True, choices=tuple(KINDS),
+                          description="line (the default), section or note"),
     "product_id": Field("product_id", "integer", writable=True, references="product"),
     "description": Field("description", "string", writable=True, max_length=400),
     "quantity": Field("quantity", "decimal", writable=True, nullable=False, places=3),
@@ -43,76 +45,26 @@ def expose(module) -> None:
         Lead, read=[*LEAD_FIELDS, "outcome", "lost_reason_id", "closed_at"],
         write=LEAD_FIELDS,
         filter=["type", "status", "outcome", "user_id", "team_id", "stage_id", "partner_id",
-                "source_id", "campaign_id", "expected_close"],
-        actions={"claim": _action(lambda lead, p: services.claim(lead, current_user)),
-                 "release": _action(lambda lead, p: services.release(lead)),
-                 "convert": _action(lambda lead, p: services.convert(
-                     lead, _int(p, "partner_id"))),
-                 "won": _action(lambda lead, p: services.mark_won(lead)),
-                 "lost": _action(lambda lead, p: services.mark_lost(
-                     lead, _int(p, "lost_reason_id")))},
-        saving=_saving_lead)
+                "source_id", "campaign_id", "expected_close"])
     module.expose(
         Order, read=["name", *ORDER_WRITE, "state", "pricelist_id", "confirmed_at",
                      "amount_untaxed", "amount_tax", "amount_total"],
         write=ORDER_WRITE,
         filter=["name", "partner_id", "user_id", "team_id", "state", "date_order",
                 "amount_total"],
-        extra=[Field("lines", "objects", writable=True, load=_lines, store=_stash_lines,
+        extra=[Field("lines", "objects", writable=True, load=_lines,
                      extra={"items": LINE_ITEMS},
-                     description="the order's lines; writing them replaces all lines")],
-        actions={"confirm": _action(lambda order, p: services.confirm(
-                     order, override=_override(p))),
-                 "cancel": _action(lambda order, p: services.cancel(order)),
-                 "send": _action(lambda order, p: services.mark_sent(order)),
-                 "done": _action(lambda order, p: services.mark_done(order))},
-        saving=_saving_order)
+                     description="the order's lines; writing them replaces all lines")])
+    module.saving(Lead, saving_lead)
+    module.saving(Order, saving_order)
 
 
-def _action(func):
-    """A service call as an API action: business refusals become 409 with their code."""
-    def run(record, payload):
-        try:
-            func(record, payload if isinstance(payload, dict) else {})
-        except services.SalesError as exc:
-            db.session.rollback()
-            status = 422 if exc.code == "invalid" else 409
-            raise ApiError(status, exc.code, exc.message) from None
-        return record
-
-    run.__doc__ = func.__doc__
-    return run
-
-
-def _int(payload, key):
-    value = payload.get(key) if isinstance(payload, dict) else None
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-        raise ApiError(422, "invalid", _l("Some values are not valid."),
-                       {key: [str(_l("Expected a whole number."))]})
-    return value
-
-
-def _text(payload, key):
-    value = payload.get(key) if isinstance(payload, dict) else None
-    if value is not None and not isinstance(value, str):
-        raise ApiError(422, "invalid", _l("Some values are not valid."),
-                       {key: [str(_l("Expected text."))]})
-    return value or None
-
-
-def _override(payload):
-    """A manager's written reason to confirm past a refusal; others may not give one."""
-    reason = _text(payload, "override")
-    if reason and not access.has_right("sales.override"):
-        raise ApiError(403, "forbidden", _l("Only a sales manager may override a refusal."))
-    return reason
-
-
-def _saving_lead(lead, values, creating) -> None:
+def saving_lead(lead, values, creating) -> None:
+    """Who holds a lead, however it is saved: a salesperson's new lead is theirs, one from
+    a manager or an integration is routed by the assignment rules (or waits in the pool);
+    a salesperson may take a lead for themselves (within their limit), not give it away."""
     may_assign = access.has_right("sales.assign")
     if creating and "user_id" not in values:
-        # a salesperson's new lead is theirs; one from a manager's or an integration's token
-        # is routed by the assignment rules (or waits in the pool)
         if may_assign:
             services.assign(lead)
         else:
@@ -123,14 +75,13 @@ def _saving_lead(lead, values, creating) -> None:
         before = (history.deleted[0] if history.deleted else None) if history.has_changes() \
             else lead.user_id
         try:
-            services.check_assignment(before, lead.user_id,
-                                      current_user.id, may_assign)
-        except services.SalesError as exc:
-            raise ApiError(422, exc.code, _l("Some values are not valid."),
-                           {"user_id": [exc.message]}) from None
+            services.check_assignment(before, lead.user_id, current_user.id, may_assign)
+        except Refusal as exc:
+            raise Refusal(exc.message, exc.code, {"user_id": exc.message}, 422) from None
     if creating and lead.type == "opportunity" and lead.stage_id is None:
         first = services.first_stage(lead.team_id)
-        lead.stage_id = first.id if first else None
+        lead.stage_id, lead.probability = (first.id, first.probability) if first \
+            else (None, lead.probability)
 
 
 def _lines(orders) -> dict[int, list[dict]]:
@@ -145,27 +96,14 @@ def _lines(orders) -> dict[int, list[dict]]:
     return found
 
 
-def _stash_lines(order, lines) -> None:
-    order._new_lines = lines  # applied by _saving_order once the customer is known
-
-
-def _saving_order(order, values, creating) -> None:
-    lines = getattr(order, "_new_lines", None)
-    try:
-        if creating:
-            if not order.partner_id:
-                raise ApiError(422, "invalid", _l("Some values are not valid."),
-                               {"partner_id": [str(_l("This field is required."))]})
-            order.state = "draft"
-            order.user_id = order.user_id or current_user.id
-            order.date_order = order.date_order or date.today()
-            order.validity_date = order.validity_date or order.date_order + timedelta(days=30)
-            order.name = next_number("SO", order.date_order.year)
-            services.set_lines(order, lines or [])
-        elif order.state not in ("draft", "sent"):
-            raise services.SalesError(str(_l("Only quotations can be changed.")),
-                                      "invalid_state")
-        elif lines is not None:
-            services.set_lines(order, lines)
-    except services.SalesError as exc:
-        raise ApiError(422 if exc.code == "invalid" else 409, exc.code, exc.message) from None
+def saving_order(order, values, creating) -> None:
+    """A new quotation's number, dates and team (services.new_order), then its lines,
+    priced from the customer's price list."""
+    if creating:
+        if not order.partner_id:
+            raise Refusal(_l("Some values are not valid."), "invalid",
+                          {"partner_id": _l("This field is required.")})
+        services.new_order(order, current_user.id)
+        services.set_lines(order, values.get("lines") or [])
+    elif values.get("lines") is not None:
+        services.set_lines(order, values["lines"])

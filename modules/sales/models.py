@@ -9,11 +9,9 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import Model
-
-Money = sa.Numeric(16, 2)
-Quantity = sa.Numeric(16, 3)
-Percent = sa.Numeric(5, 2)
+from core.db import Model, db
+from core.documents import DocumentLine, DocumentTotals, Money, Percent, Quantity
+from core.workflow import ALL, Workflow
 
 UNITS = {"unit": _l("Unit"), "hour": _l("Hour"), "day": _l("Day"), "kg": _l("kg"),
          "box": _l("Box"), "month": _l("Month")}
@@ -34,7 +32,8 @@ class Product(Model):
     __model__ = "product"
     __timeline__ = True
 
-    name: Mapped[str] = mapped_column(sa.String(200), index=True, info={"label": _l("Name")})
+    name: Mapped[str] = mapped_column(sa.String(200), index=True,
+                                      info={"label": _l("Name"), "translatable": True})
     code: Mapped[str | None] = mapped_column(sa.String(64), unique=True,
                                              info={"label": _l("Internal reference")})
     category: Mapped[str | None] = mapped_column(sa.String(128), index=True,
@@ -47,6 +46,9 @@ class Product(Model):
     tax_rate: Mapped[Decimal] = mapped_column(Percent, default=Decimal(0),
                                               info={"label": _l("Tax rate")})
     active: Mapped[bool] = mapped_column(default=True, index=True, info={"label": _l("Active")})
+    # what quotations print under the product's name, in the customer's language
+    description: Mapped[str | None] = mapped_column(
+        sa.Text, info={"label": _l("Description"), "translatable": True})
 
     def __str__(self) -> str:
         return f"[{self.code}] {self.name}" if self.code else self.name
@@ -65,6 +67,18 @@ class Pricelist(Model):
     date_from: Mapped[date | None] = mapped_column(info={"label": _l("Valid from")})
     date_to: Mapped[date | None] = mapped_column(info={"label": _l("Valid until")})
     active: Mapped[bool] = mapped_column(default=True, index=True, info={"label": _l("Active")})
+
+
+class PartnerGrade(db.Model):
+    """A customer's ABC grade: sales' extension of core's partner, a row per graded
+    partner, written only by the grading job (analysis.grade_customers). Price lists by
+    grade, the contacts list and the partner's API resource read it (grades.py)."""
+    __tablename__ = "sale_partner_grade"
+
+    partner_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("partner.id", ondelete="CASCADE"), primary_key=True)
+    grade: Mapped[str] = mapped_column(
+        sa.String(1), index=True, info={"label": _l("Customer grade"), "choices": GRADE_LEVELS})
 
 
 class PricelistItem(Model):
@@ -86,26 +100,26 @@ class PricelistItem(Model):
 
 class LeadSource(Model):
     __model__ = "sale.source"
-    __translated_names__ = True  # the defaults are made in English, shown translated
 
-    name: Mapped[str] = mapped_column(sa.String(128), unique=True, info={"label": _l("Name")})
+    name: Mapped[str] = mapped_column(sa.String(128), unique=True,
+                                      info={"label": _l("Name"), "translatable": True})
     active: Mapped[bool] = mapped_column(default=True, info={"label": _l("Active")})
 
 
 class LostReason(Model):
     __model__ = "sale.lost_reason"
-    __translated_names__ = True  # the defaults are made in English, shown translated
 
-    name: Mapped[str] = mapped_column(sa.String(128), unique=True, info={"label": _l("Name")})
+    name: Mapped[str] = mapped_column(sa.String(128), unique=True,
+                                      info={"label": _l("Name"), "translatable": True})
     active: Mapped[bool] = mapped_column(default=True, info={"label": _l("Active")})
 
 
 class Stage(Model):
     """A pipeline stage; a team may have its own (team empty = every team's)."""
     __model__ = "sale.stage"
-    __translated_names__ = True  # the defaults are made in English, shown translated
 
-    name: Mapped[str] = mapped_column(sa.String(128), info={"label": _l("Name")})
+    name: Mapped[str] = mapped_column(sa.String(128),
+                                      info={"label": _l("Name"), "translatable": True})
     sequence: Mapped[int] = mapped_column(default=10, index=True,
                                           info={"label": _l("Sequence")})
     probability: Mapped[Decimal] = mapped_column(Percent, default=Decimal(10),
@@ -219,10 +233,17 @@ class Lead(Model):
         return self.name
 
 
-class Order(Model):
+class Order(DocumentTotals, Model):
     """A quotation until confirmed, then a sales order."""
     __model__ = "sale.order"
     __timeline__ = True
+    # a confirmed order is what the customer agreed to: nothing on it changes after, by
+    # any path; cancelling and setting it back to quotation is the way to amend it
+    __workflow__ = Workflow(
+        states=ORDER_STATES,
+        moves={"draft": ("sent", "confirmed", "cancelled"), "sent": ("confirmed", "cancelled"),
+               "confirmed": ("done", "cancelled"), "cancelled": ("draft",)},
+        locked={"confirmed": ALL, "done": ALL, "cancelled": ALL}, aside=("cancelled",))
     __table_args__ = (sa.Index("ix_sale_order_state_date", "state", "date_order"),)
 
     name: Mapped[str] = mapped_column(sa.String(32), unique=True, info={"label": _l("Number")})
@@ -250,12 +271,6 @@ class Order(Model):
     state: Mapped[str] = mapped_column(sa.String(16), default="draft", index=True,
                                        info={"label": _l("Status"), "choices": ORDER_STATES})
     confirmed_at: Mapped[datetime | None] = mapped_column(info={"label": _l("Confirmed on")})
-    amount_untaxed: Mapped[Decimal] = mapped_column(Money, default=Decimal(0),
-                                                    info={"label": _l("Untaxed")})
-    amount_tax: Mapped[Decimal] = mapped_column(Money, default=Decimal(0),
-                                                info={"label": _l("Tax")})
-    amount_total: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), index=True,
-                                                  info={"label": _l("Total")})
     note: Mapped[str | None] = mapped_column(sa.Text, info={"label": _l("Terms and notes")})
 
     lines: Mapped[list[OrderLine]] = relationship(
@@ -278,35 +293,22 @@ class Order(Model):
         rows = db.session.execute(sa.select(OrderLine).where(OrderLine.order_id == self.id)
                                   .order_by(OrderLine.sequence)).scalars()
         return [{"order_line_id": line.id, "product_id": line.product_id,
+                 "display_type": line.display_type,
                  "description": line.description, "quantity": line.quantity,
                  "price_unit": line.price_unit, "discount": line.discount,
                  "tax_rate": line.tax_rate} for line in rows]
 
 
-class OrderLine(Model):
+class OrderLine(DocumentLine, Model):
     __model__ = "sale.order.line"
     __table_args__ = (sa.Index("ix_sale_order_line_order_seq", "order_id", "sequence"),)
 
     order_id: Mapped[int] = mapped_column(sa.ForeignKey("sale_order.id", ondelete="CASCADE"),
                                           info={"label": _l("Order")})
-    sequence: Mapped[int] = mapped_column(default=10)
     product_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("product.id", ondelete="RESTRICT"), index=True,
         info={"label": _l("Product")})
-    description: Mapped[str] = mapped_column(sa.String(400), info={"label": _l("Description")})
-    quantity: Mapped[Decimal] = mapped_column(Quantity, default=Decimal(1),
-                                              info={"label": _l("Quantity")})
-    price_unit: Mapped[Decimal] = mapped_column(Money, default=Decimal(0),
-                                                info={"label": _l("Unit price")})
-    discount: Mapped[Decimal] = mapped_column(Percent, default=Decimal(0),
-                                              info={"label": _l("Discount")})
-    tax_rate: Mapped[Decimal] = mapped_column(Percent, default=Decimal(0),
-                                              info={"label": _l("Tax rate")})
     cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0),
                                           info={"label": _l("Unit cost")})
-    amount_untaxed: Mapped[Decimal] = mapped_column(Money, default=Decimal(0),
-                                                    info={"label": _l("Subtotal")})
-    amount_tax: Mapped[Decimal] = mapped_column(Money, default=Decimal(0),
-                                                info={"label": _l("Tax")})
 
     order: Mapped[Order] = relationship(back_populates="lines", lazy="raise")

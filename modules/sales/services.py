@@ -12,29 +12,19 @@ from flask_babel import gettext as _
 
 from core.auth.models import TeamMember, User
 from core.db import db, insert_rows, utcnow
+from core.documents import build_lines, document_totals
+from core.errors import Refusal, Warn
 from core.modules import get_registry
-from core.money import line_amounts, money, totals
 from core.partners.duplicates import likely_duplicates
 from core.partners.models import Partner
 from core.sequences import next_number
 from core.settings import get_setting
 from core.timeline import add_note
 
+from . import grades
 from .models import AssignmentRule, Lead, Order, OrderLine, Pricelist, PricelistItem, Product, Stage
 
 HUNDRED = Decimal(100)
-# what a line may hold, so that amounts fit Numeric(16, 2) with room for the order's sum
-LIMIT_QUANTITY = Decimal(10) ** 9
-LIMIT_PRICE = Decimal(10) ** 12
-LIMIT_AMOUNT = Decimal(10) ** 13
-
-
-class SalesError(Exception):
-    """A business rule refused the operation; the message is for the user (translated)."""
-
-    def __init__(self, message: str, code: str = "refused"):
-        super().__init__(message)
-        self.message, self.code = message, code
 
 
 # -- settings ----------------------------------------------------------------------------
@@ -55,24 +45,25 @@ def price_rules(partner: Partner | None, product_ids, on: date | None = None) ->
     if partner is None:
         return []
     return db.session.execute(_PRICE_RULES, {
-        "partner_id": partner.id, "grade": partner.grade, "on": on or date.today(),
+        "partner_id": partner.id, "on": on or date.today(),
         "product_ids": list(product_ids)}).scalars().all()
 
 
 # Built once: composing a statement costs more than running it, and pricing reads rows of
 # a few columns, not whole records.
-_CUSTOMER = sa.select(Partner.id, Partner.grade).where(Partner.id == sa.bindparam("id"))
+_CUSTOMER = sa.select(Partner.id).where(Partner.id == sa.bindparam("id"))
 _PRODUCTS = (sa.select(Product.id, Product.name, Product.list_price, Product.cost,
                        Product.tax_rate)
              .where(Product.id.in_(sa.bindparam("ids", expanding=True))))
-# A customer without a grade compares NULL and matches no grade's list.
+# The customer's grade is sales' (grades.py); one without a grade compares NULL and matches
+# no grade's list.
 _ON = sa.bindparam("on", type_=sa.Date)
 _PRICE_RULES = (
     sa.select(PricelistItem)
     .join(Pricelist, Pricelist.id == PricelistItem.pricelist_id)
     .where(sa.or_(Pricelist.partner_id == sa.bindparam("partner_id"),
                   sa.and_(Pricelist.partner_id.is_(None),
-                          Pricelist.grade == sa.bindparam("grade"))),
+                          Pricelist.grade == grades.grade_of_bound("partner_id"))),
            Pricelist.active.is_(True),
            sa.or_(Pricelist.date_from.is_(None), Pricelist.date_from <= _ON),
            sa.or_(Pricelist.date_to.is_(None), Pricelist.date_to >= _ON),
@@ -100,73 +91,42 @@ def price_for(product: Product, partner: Partner | None, quantity: Decimal,
 
 
 # -- orders ------------------------------------------------------------------------------
-def compute_line(line: OrderLine) -> None:
-    line.amount_untaxed, line.amount_tax = line_amounts(line.quantity, line.price_unit,
-                                                        line.discount, line.tax_rate)
-
-
 def set_lines(order: Order, lines: list[dict]) -> None:
-    """Replace the order's lines with `lines` ({product_id, description, quantity,
-    price_unit?, discount?, tax_rate?}), pricing what is not given from the price list,
-    and recompute the totals. Only quotations may change."""
+    """Replace the order's lines with `lines` (core.documents rows; a product line may give
+    only its product and quantity), pricing what is not given from the customer's price
+    list, and recompute the totals. Only quotations may change."""
     if order.state not in ("draft", "sent"):
-        raise SalesError(_("Only quotations can be changed; this order is %(state)s.",
-                           state=_state_label(order.state)), "invalid_state")
+        raise Refusal(_("Only quotations can be changed; this order is %(state)s.",
+                        state=Order.__workflow__.label(order.state)), "invalid_state")
     customer = db.session.execute(_CUSTOMER, {"id": order.partner_id}).first()
     if customer is None:
-        raise SalesError(_("Choose a customer."), "invalid")
+        raise Refusal(_("Choose a customer."), "invalid")
     ids = {line.get("product_id") for line in lines if line.get("product_id")}
     products = {p.id: p for p in db.session.execute(_PRODUCTS, {"ids": list(ids)})} \
         if ids else {}
     rules = price_rules(customer, products, order.date_order) if products else []
-    built = []
-    for number, values in enumerate(lines, start=1):
-        product = products.get(values.get("product_id"))
-        if values.get("product_id") and product is None:
-            raise SalesError(_("Line %(n)s: no such product.", n=number), "invalid")
-        quantity = Decimal(values.get("quantity") if values.get("quantity") is not None else 1)
-        if not quantity.is_finite() or quantity <= 0:
-            raise SalesError(_("Line %(n)s: the quantity must be more than zero.", n=number),
-                             "invalid")
-        if quantity >= LIMIT_QUANTITY:
-            raise SalesError(_("Line %(n)s: the amount is too large.", n=number), "invalid")
-        line = OrderLine(sequence=number * 10, product_id=product.id if product else None,
-                         quantity=quantity, description=(values.get("description") or
-                                                          (product.name if product else "")))
-        if not line.description:
-            raise SalesError(_("Line %(n)s: choose a product or write a description.",
-                               n=number), "invalid")
-        if product is not None:
-            price, discount, pricelist_id = pick_price(rules, product, quantity)
-            if pricelist_id and not order.pricelist_id:
-                order.pricelist_id = pricelist_id
-            line.cost, line.tax_rate = product.cost, product.tax_rate
-        else:
-            price, discount = Decimal(0), Decimal(0)
-        raw_price = values.get("price_unit")
-        if raw_price is not None and not (Decimal(raw_price).is_finite()
-                                          and 0 <= Decimal(raw_price) < LIMIT_PRICE):
-            raise SalesError(_("Line %(n)s: the unit price must be at least zero and less "
-                               "than %(limit)s.", n=number, limit=LIMIT_PRICE), "invalid")
-        line.price_unit = money(raw_price) if raw_price is not None else price
-        line.discount = Decimal(values["discount"]) if values.get("discount") is not None \
-            else discount
-        if values.get("tax_rate") is not None:
-            line.tax_rate = Decimal(values["tax_rate"])
-            if not line.tax_rate.is_finite() or not 0 <= line.tax_rate <= 100:
-                raise SalesError(_("Line %(n)s: the tax rate must be between 0 and 100.",
-                                   n=number), "invalid")
-        if not line.discount.is_finite() or not (0 <= line.discount <= 100):
-            raise SalesError(_("Line %(n)s: the discount must be between 0 and 100%%.",
-                               n=number), "invalid")
-        if not 0 <= line.price_unit < LIMIT_PRICE:
-            raise SalesError(_("Line %(n)s: the unit price must be at least zero and less "
-                               "than %(limit)s.", n=number, limit=LIMIT_PRICE), "invalid")
-        compute_line(line)
-        if line.amount_untaxed >= LIMIT_AMOUNT:
-            raise SalesError(_("Line %(n)s: the amount is too large.", n=number), "invalid")
-        built.append(line)
-    order.amount_untaxed, order.amount_tax, order.amount_total = totals(built)
+
+    def priced(number, row):
+        """A product line's name, price, discount, tax and cost from the product and the
+        price list, where the row does not give its own."""
+        if not row.get("product_id"):
+            return {**row, "product_id": None}
+        product = products.get(row["product_id"])
+        if product is None:
+            raise Refusal(_("Line %(n)s: no such product.", n=number), "invalid")
+        quantity = row.get("quantity") if row.get("quantity") is not None else Decimal(1)
+        try:
+            price, discount, pricelist_id = pick_price(rules, product, Decimal(quantity))
+        except ArithmeticError:
+            price, discount, pricelist_id = product.list_price, Decimal(0), None
+        if pricelist_id and not order.pricelist_id:
+            order.pricelist_id = pricelist_id
+        given = {k: v for k, v in row.items() if v is not None and v != ""}
+        return {"description": product.name, "price_unit": price, "discount": discount,
+                "tax_rate": product.tax_rate, **given, "cost": product.cost}
+
+    built = build_lines(OrderLine, lines, priced)
+    order.amount_untaxed, order.amount_tax, order.amount_total = document_totals(built)
     if order.id is None:
         db.session.add(order)
         db.session.flush()
@@ -179,45 +139,46 @@ def set_lines(order: Order, lines: list[dict]) -> None:
 
 def create_order(partner_id: int, lines: list[dict], user_id: int | None = None,
                  **values) -> Order:
-    order = Order(partner_id=partner_id, user_id=user_id, state="draft", **values)
-    order.date_order = order.date_order or date.today()
-    order.validity_date = order.validity_date or order.date_order + timedelta(days=30)
-    order.name = next_number("SO", order.date_order.year)
-    if user_id and order.team_id is None:
-        order.team_id = _team_of(user_id)
+    order = Order(partner_id=partner_id, user_id=user_id, **values)
+    new_order(order)
     set_lines(order, lines)  # checks the customer, stores the order, then its lines
     return order
 
 
+def new_order(order: Order, user_id: int | None = None) -> None:
+    """What a new quotation starts with, however it is made (page, API, opportunity, job):
+    its number, dates, salesperson and their team."""
+    order.state = "draft"
+    order.user_id = order.user_id or user_id
+    order.date_order = order.date_order or date.today()
+    order.validity_date = order.validity_date or order.date_order + timedelta(days=30)
+    order.name = next_number("SO", order.date_order.year)
+    if order.user_id and order.team_id is None:
+        order.team_id = _team_of(order.user_id)
+
+
 def mark_sent(order: Order) -> None:
-    if order.state != "draft":
-        raise SalesError(_("Only a draft quotation can be marked as sent."), "invalid_state")
-    order.state = "sent"
+    Order.__workflow__.move(order, "sent")
 
 
-def confirm(order: Order, override: str | None = None) -> list[str]:
+def confirm(order: Order, override: str | None = None) -> list[Warn]:
     """Quotation -> sales order. Modules may refuse (`sale.order.confirming` handlers return
-    a reason) or warn (they return {"warning": text}); `override` is a manager's written
+    a core.errors.Refusal) or warn (they return a Warn); `override` is a manager's written
     reason to go past a refusal, which handlers receive and may accept. Returns warnings."""
-    if order.state not in ("draft", "sent"):
-        raise SalesError(_("Only a quotation can be confirmed; this order is %(state)s.",
-                           state=_state_label(order.state)), "invalid_state")
+    Order.__workflow__.check(order, "confirmed")
     lines = db.session.execute(sa.select(sa.func.count(OrderLine.id)).where(
         OrderLine.order_id == order.id)).scalar()
     if not lines:
-        raise SalesError(_("Add at least one line before confirming."), "invalid")
+        raise Refusal(_("Add at least one line before confirming."), "invalid")
     registry = get_registry()
-    warnings = []
-    for answer in registry.send("sale.order.confirming", order, override=override):
-        if isinstance(answer, dict) and answer.get("warning"):
-            warnings.append(str(answer["warning"]))
-        elif answer:
-            raise SalesError(str(answer.get("reason") if isinstance(answer, dict) else answer),
-                             answer.get("code", "refused") if isinstance(answer, dict)
-                             else "refused")
+    answers = registry.send("sale.order.confirming", order, override=override)
+    refusal = next((a for a in answers if isinstance(a, Refusal)), None)
+    if refusal is not None:
+        raise refusal
+    warnings = [a for a in answers if isinstance(a, Warn)]
     order.state, order.confirmed_at = "confirmed", utcnow()
     for warning in warnings:
-        add_note(order, warning)
+        add_note(order, warning.message)
     if override:
         add_note(order, _("Confirmed with a manager's override: %(reason)s", reason=override))
     partner = db.session.get(Partner, order.partner_id)
@@ -232,33 +193,22 @@ def confirm(order: Order, override: str | None = None) -> list[str]:
 
 
 def mark_done(order: Order) -> None:
-    if order.state != "confirmed":
-        raise SalesError(_("Only a confirmed order can be closed."), "invalid_state")
-    order.state = "done"
+    Order.__workflow__.move(order, "done")
 
 
 def cancel(order: Order) -> None:
-    if order.state in ("done", "cancelled"):
-        raise SalesError(_("This order is %(state)s and cannot be cancelled.",
-                           state=_state_label(order.state)), "invalid_state")
+    """Modules may refuse (`sale.order.cancelling` handlers return a Refusal, e.g. billing
+    while the order has posted invoices)."""
+    Order.__workflow__.check(order, "cancelled")
     for answer in get_registry().send("sale.order.cancelling", order):
-        if answer:
-            raise SalesError(str(answer), "refused")
+        if isinstance(answer, Refusal):
+            raise answer
     order.state = "cancelled"
     get_registry().send("sale.order.cancelled", order)
 
 
 def back_to_draft(order: Order) -> None:
-    if order.state != "cancelled":
-        raise SalesError(_("Only a cancelled order can be set back to quotation."),
-                         "invalid_state")
-    order.state = "draft"
-
-
-def _state_label(state: str) -> str:
-    from .models import ORDER_STATES
-
-    return str(ORDER_STATES.get(state, state))
+    Order.__workflow__.move(order, "draft")
 
 
 def _team_of(user_id: int) -> int | None:
@@ -315,29 +265,29 @@ def check_assignment(before: int | None, after: int | None, user_id: int,
     if manager or after == before:
         return
     if after != user_id:
-        raise SalesError(_("Only a sales manager may give a lead to someone else."),
+        raise Refusal(_("Only a sales manager may give a lead to someone else."),
                          "forbidden")
     if held_by(user_id) >= lead_limit():
-        raise SalesError(_("You already hold %(n)s open leads, the most allowed. Close or "
+        raise Refusal(_("You already hold %(n)s open leads, the most allowed. Close or "
                            "release some first.", n=lead_limit()), "limit_reached")
 
 
 def claim(lead: Lead, user: User) -> None:
     """Take a lead from the pool, within the per-person limit."""
     if lead.user_id is not None:
-        raise SalesError(_("Someone else already holds this lead."), "already_claimed")
+        raise Refusal(_("Someone else already holds this lead."), "already_claimed")
     if lead.outcome != "open":
-        raise SalesError(_("This lead is closed."), "invalid_state")
+        raise Refusal(_("This lead is closed."), "invalid_state")
     limit = lead_limit()
     if held_by(user.id) >= limit:
-        raise SalesError(_("You already hold %(n)s open leads, the most allowed. Close or "
+        raise Refusal(_("You already hold %(n)s open leads, the most allowed. Close or "
                            "release some first.", n=limit), "limit_reached")
     # a conditional update: of two people claiming at once, one wins
     won = db.session.execute(sa.update(Lead).where(Lead.id == lead.id, Lead.user_id.is_(None))
                              .values(user_id=user.id, last_touched_at=utcnow(),
                                      team_id=sa.func.coalesce(Lead.team_id, _team_of(user.id))))
     if won.rowcount != 1:
-        raise SalesError(_("Someone else already holds this lead."), "already_claimed")
+        raise Refusal(_("Someone else already holds this lead."), "already_claimed")
     db.session.refresh(lead)
 
 
@@ -381,7 +331,7 @@ def convert(lead: Lead, partner_id: int | None = None, create_partner: bool = Tr
     duplicate of its company (unless `link_duplicate` is off), or create the company and its
     contact."""
     if lead.type == "opportunity":
-        raise SalesError(_("This is already an opportunity."), "invalid_state")
+        raise Refusal(_("This is already an opportunity."), "invalid_state")
     if partner_id is None and create_partner:
         company_name = lead.company_name or lead.contact_name or lead.name
         found = likely_duplicates(company_name, lead.email, lead.phone) if link_duplicate \
@@ -403,7 +353,7 @@ def convert(lead: Lead, partner_id: int | None = None, create_partner: bool = Tr
                                        city=lead.city, country=lead.country))
         partner_id = partner.id
     elif partner_id is not None and db.session.get(Partner, partner_id) is None:
-        raise SalesError(_("No such customer."), "invalid")
+        raise Refusal(_("No such customer."), "invalid")
     lead.partner_id = partner_id
     lead.type, lead.status = "opportunity", "converted"
     first = first_stage(lead.team_id)
@@ -467,7 +417,7 @@ def reopen(lead: Lead) -> None:
 def new_order_for(lead: Lead, user_id: int) -> Order:
     """A quotation from an opportunity, for its customer."""
     if lead.partner_id is None:
-        raise SalesError(_("Convert the lead (or choose its customer) before quoting."),
+        raise Refusal(_("Convert the lead (or choose its customer) before quoting."),
                          "invalid_state")
     return create_order(lead.partner_id, [], user_id=lead.user_id or user_id,
                         lead_id=lead.id, campaign_id=lead.campaign_id, team_id=lead.team_id)

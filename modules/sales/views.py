@@ -15,14 +15,17 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 
-from core import access
+from core import access, records, translatable
 from core.db import db
+from core.documents import Editor, posted_rows
+from core.errors import Refusal
 from core.partners.models import Partner
 from core.settings import get_setting, set_setting
-from core.ui.forms import choices_of, id_value, translated_name
+from core.taxes.models import tax_choices
+from core.ui.forms import LOOKUP_LIMIT, choices_of, id_value
 from core.ui.generic import Board, Calendar, Column, ModelViews, Report, team_filter
 
-from . import analysis, services
+from . import analysis, grades, services
 from .models import (
     AssignmentRule,
     Campaign,
@@ -37,15 +40,15 @@ from .models import (
     Stage,
 )
 
-bp = Blueprint("sales", __name__, url_prefix="/sales", template_folder="templates",
-               static_folder="static")
+bp = Blueprint("sales", __name__, url_prefix="/sales", template_folder="templates")
 
 
 # -- configuration records ----------------------------------------------------------------
 products = ModelViews(
     Product, "products", _l("Products"),
     columns=["name", "code", "category", "unit", "list_price", "cost", "tax_rate"],
-    fields=["name", "code", "category", "unit", "list_price", "cost", "tax_rate", "active"],
+    fields=["name", "code", "category", "unit", "list_price", "cost", "tax_rate", "active",
+            "description"],
     search=("name", "code", "category"), filters=("unit", "active"),
     group_by=("category", "unit"), order="name")
 pricelists = ModelViews(
@@ -94,17 +97,7 @@ OPPORTUNITY_FIELDS = ["name", "partner_id", "stage_id", "probability", "expected
 
 
 def _stage_choices():
-    return [(s.id, translated_name(Stage, s.name)) for s in services.stages_for(None)]
-
-
-def _check_salesperson(form, record) -> dict[str, str]:
-    """A salesperson may take a lead for themselves (within their limit), not give it away."""
-    try:
-        services.check_assignment(record.user_id if record else None, form.user_id.data,
-                                  current_user.id, access.has_right("sales.assign"))
-    except services.SalesError as exc:
-        return {"user_id": exc.message}
-    return {}
+    return [(s.id, translatable.value(s, "name")) for s in services.stages_for(None)]
 
 
 def _move(lead, stage_id):
@@ -124,7 +117,6 @@ leads = ModelViews(
     report=Report(groups=("status", "source_id", "campaign_id", "user_id")),
     where=lambda: Lead.type == "lead",
     defaults=lambda: {"user_id": current_user.id},
-    validate=_check_salesperson,
 )
 opportunities = ModelViews(
     Lead, "opportunities", _l("Pipeline"),
@@ -142,7 +134,6 @@ opportunities = ModelViews(
                   measures=("expected_revenue",)),
     where=lambda: Lead.type == "opportunity",
     defaults=lambda: {"user_id": current_user.id, "type": "opportunity"},
-    validate=_check_salesperson,
 )
 
 
@@ -163,24 +154,20 @@ for views_ in (products, pricelists, pricelist_items, stages, sources, lost_reas
     views_.register(bp)
 
 
-def _refused(exc: services.SalesError):
-    db.session.rollback()
-    flash(exc.message, "danger")
-
-
 def _posted() -> bool:
     if not FlaskForm().validate_on_submit():
         abort(400)
     return True
 
 
-# -- a lead's or an opportunity's actions --------------------------------------------------
+# -- a lead's or an opportunity's page ---------------------------------------------------
 def lead_actions(lead) -> Markup:
-    """Buttons above a lead's or opportunity's form (the slot sale.lead.form.actions)."""
-    reasons = choices_of(LostReason) if lead.type == "opportunity" else []
-    return Markup(render_template("sales/_lead_actions.html", lead=lead, reasons=reasons,
-                                  can_write=access.can("sale.lead", "w"),
-                                  can_quote=access.can("sale.order", "c")))
+    """Beside the declared actions (sales.actions): the outcome, and logging an activity."""
+    return Markup(render_template("sales/_lead_actions.html", lead=lead))
+
+
+def order_links(order) -> Markup:
+    return Markup(render_template("sales/_order_links.html", order=order))
 
 
 def lead_side(lead) -> Markup:
@@ -196,77 +183,6 @@ def lead_side(lead) -> Markup:
         if access.can("sale.order", "r") else []
     return Markup(render_template("sales/_lead_side.html", lead=lead, activities=activities,
                                   quotes=quotes))
-
-
-@bp.route("/leads/<int:record_id>/convert", methods=["GET"])
-@access.requires("sale.lead", "w")
-def lead_convert(record_id):
-    """Choose the customer the opportunity is for: a likely duplicate, or a new one."""
-    from core.partners.duplicates import likely_duplicates
-
-    lead = access.get_for(Lead, record_id, "w")
-    if lead.type != "lead":
-        return redirect(url_for("sales.opportunities_edit", record_id=lead.id))
-    found = likely_duplicates(lead.company_name or lead.contact_name or lead.name, lead.email,
-                              lead.phone)
-    return render_template("sales/convert.html", lead=lead, candidates=found)
-
-
-@bp.route("/leads/<int:record_id>/<any(claim, release, convert, won, lost, reopen, "
-          "disqualify):action>", methods=["POST"])
-@access.requires("sale.lead", "w")
-def lead_action(record_id, action):
-    _posted()
-    lead = access.get_for(Lead, record_id, "w")
-    try:
-        if action == "claim":
-            services.claim(lead, current_user)
-            message = _("The lead is yours.")
-        elif action == "release":
-            services.release(lead)
-            message = _("The lead is back in the pool.")
-        elif action == "convert":
-            partner_id = request.form.get("partner_id", type=id_value)
-            if partner_id is not None:  # an existing customer: one the user may see
-                partner_id = access.get_for(Partner, partner_id).id
-            services.convert(lead, partner_id, create_partner=True,
-                             link_duplicate=request.form.get("partner_id") != "new")
-            message = _("Converted to an opportunity.")
-        elif action == "won":
-            services.mark_won(lead)
-            message = _("Marked as won.")
-        elif action == "lost":
-            services.mark_lost(lead, request.form.get("lost_reason_id", type=id_value))
-            message = _("Marked as lost.")
-        elif action == "disqualify":
-            services.disqualify(lead)
-            message = _("The lead was disqualified.")
-        else:
-            services.reopen(lead)
-            message = _("Reopened.")
-        db.session.commit()
-    except services.SalesError as exc:
-        _refused(exc)
-    else:
-        flash(message, "success")
-    target = "opportunities" if lead.type == "opportunity" else "leads"
-    if action == "claim" and request.form.get("next") == "pool":
-        return redirect(url_for("sales.pool"))
-    return redirect(url_for(f"sales.{target}_edit", record_id=lead.id))
-
-
-@bp.route("/leads/<int:record_id>/quote", methods=["POST"])
-@access.requires("sale.order", "c")
-def lead_quote(record_id):
-    _posted()
-    lead = access.get_for(Lead, record_id, "w")
-    try:
-        order = services.new_order_for(lead, current_user.id)
-        db.session.commit()
-    except services.SalesError as exc:
-        _refused(exc)
-        return redirect(url_for("sales.opportunities_edit", record_id=lead.id))
-    return redirect(url_for("sales.orders_edit", record_id=order.id))
 
 
 @bp.route("/campaigns/results")
@@ -297,46 +213,32 @@ def pool():
 
 
 # -- orders: the quotation editor, printing and states ----------------------------------------
-def _line_rows(form) -> tuple[list[dict], list[str]]:
-    """The lines posted by the quotation editor, parsed, with errors per line."""
-    rows, errors = [], []
-    products_ = form.getlist("line_product")
-    for i, product_id in enumerate(products_):
-        description = (form.getlist("line_description")[i] or "").strip()
-        quantity, price, discount = (form.getlist(k)[i].strip() for k in (
-            "line_quantity", "line_price", "line_discount"))
-        if not (product_id or description):
-            continue
-        try:
-            if product_id and not (product_id.isdigit() and len(product_id) < 18):
-                raise ValueError(product_id)
-            row = {"product_id": int(product_id) if product_id else None,
-                   "description": description or None,
-                   "quantity": Decimal(quantity or "1"),
-                   "price_unit": Decimal(price) if price else None,
-                   "discount": Decimal(discount) if discount else None}
-            if any(isinstance(v, Decimal) and not (v.is_finite() and abs(v) < 10**12)
-                   for v in row.values()):
-                raise ValueError(quantity)
-            rows.append(row)
-        except (InvalidOperation, ValueError):
-            errors.append(_("Line %(n)s: enter numbers for quantity, price and discount.",
-                            n=i + 1))
-    return rows, errors
+EDITOR = Editor(products="product", price_endpoint="sales.product_price")
 
 
 def _order_form(order, lines, errors=None, status=200):
     chosen = order.partner_id if order else request.values.get("partner_id", type=id_value)
-    partners = choices_of(Partner, chosen)
-    products_ = db.session.execute(access.select_for(Product).where(
-        Product.active.is_(True)).order_by(Product.name).limit(1000)).scalars().all()
+    # the first page of products by name, as "[code] name", and those on the lines
+    used = {_get(line, "product_id") for line in lines} - {None}
+    products_ = [(p.id, str(p)) for p in db.session.execute(
+        access.select_for(Product).where(sa.or_(Product.active.is_(True), Product.id.in_(used)))
+        .order_by(Product.name).limit(LOOKUP_LIMIT)).scalars()]
+    missing = used - {p for p, _name in products_}
+    if missing:
+        products_ += [(p.id, str(p)) for p in db.session.execute(access.select_for(Product).where(
+            Product.id.in_(missing))).scalars()]
     return render_template(
         "sales/order_form.html", order=order, lines=lines, errors=errors or [],
-        partners=partners, products=products_,
-        chosen=chosen,
-        product_names={p.id: str(p) for p in products_},
-        editable=order is None or order.state in ("draft", "sent"),
+        partners=choices_of(Partner, chosen), chosen=chosen, editor=EDITOR,
+        products=products_, product_names=dict(products_),
+        taxes=tax_choices(_get(line, "tax_rate") for line in lines
+                          if not isinstance(line, dict)),
+        editable=order is None or not Order.__workflow__.locks(order, "lines"),
         can_write=access.can("sale.order", "w"), v=orders), status
+
+
+def _get(line, name):
+    return line.get(name) if isinstance(line, dict) else getattr(line, name)
 
 
 @bp.route("/orders/new", methods=["GET", "POST"], endpoint="orders_new")
@@ -345,77 +247,49 @@ def order_new():
     if request.method == "GET":
         return _order_form(None, [])
     _posted()
-    rows, errors = _line_rows(request.form)
     partner_id = request.form.get("partner_id", type=id_value)
     if partner_id is None or db.session.execute(access.select_for(Partner).where(
             Partner.id == partner_id)).first() is None:
-        errors.append(_("Choose a customer."))
-    if not errors:
-        try:
-            order = services.create_order(partner_id, rows, user_id=current_user.id,
-                                          note=request.form.get("note") or None)
-            order.created_by_id = current_user.id
-            db.session.commit()
-        except services.SalesError as exc:
-            db.session.rollback()
-            errors.append(exc.message)
-        else:
-            flash(_("Quotation %(name)s saved.", name=order.name), "success")
-            return redirect(url_for("sales.orders_edit", record_id=order.id))
-    return _order_form(None, rows, errors, 422)
+        return _order_form(None, posted_rows(request.form, EDITOR)[0], [_("Choose a customer.")],
+                           422)
+    return _save_order(None, {"partner_id": partner_id})
 
 
 @bp.route("/orders/<int:record_id>", methods=["GET", "POST"], endpoint="orders_edit")
 @access.requires("sale.order", "r")
 def order_edit(record_id):
     order = access.get_for(Order, record_id)
-    lines = db.session.execute(sa.select(OrderLine).where(OrderLine.order_id == order.id)
-                               .order_by(OrderLine.sequence)).scalars().all()
     if request.method == "GET":
+        lines = db.session.execute(sa.select(OrderLine).where(OrderLine.order_id == order.id)
+                                   .order_by(OrderLine.sequence)).scalars().all()
         return _order_form(order, lines)
     access.require("sale.order", "w")
-    order = access.get_for(Order, record_id, "w")
     _posted()
-    rows, errors = _line_rows(request.form)
+    return _save_order(access.get_for(Order, record_id, "w", lock=True), {})
+
+
+def _save_order(order, values):
+    """The quotation editor's lines and note, through the one save path (core.records);
+    a refusal shows above the lines and keeps what was typed."""
+    rows, errors = posted_rows(request.form, EDITOR)
     if not errors:
         try:
-            order.note = request.form.get("note") or None
-            services.set_lines(order, rows)
+            saved = records.save(Order, {**values, "note": request.form.get("note") or None,
+                                         "lines": rows}, order)
             db.session.commit()
-        except services.SalesError as exc:
+        except Refusal as exc:
             db.session.rollback()
-            errors.append(exc.message)
+            errors = [str(m) for m in exc.fields.values()] or [exc.message]
         else:
-            flash(_("Saved."), "success")
-            return redirect(url_for("sales.orders_edit", record_id=order.id))
-    order = access.get_for(Order, record_id)
+            flash(_("Quotation %(name)s saved.", name=saved.name) if order is None
+                  else _("Saved."), "success")
+            return redirect(url_for("sales.orders_edit", record_id=saved.id))
+    if order is not None:
+        order = access.get_for(Order, order.id)
+        if Order.__workflow__.locks(order, "lines"):  # nothing could be typed: show it as is
+            rows = db.session.execute(sa.select(OrderLine).where(
+                OrderLine.order_id == order.id).order_by(OrderLine.sequence)).scalars().all()
     return _order_form(order, rows, errors, 422)
-
-
-@bp.route("/orders/<int:record_id>/<any(send, confirm, cancel, done, draft):action>",
-          methods=["POST"])
-@access.requires("sale.order", "w")
-def order_action(record_id, action):
-    _posted()
-    order = access.get_for(Order, record_id, "w")
-    try:
-        if action == "confirm":
-            override = (request.form.get("override") or "").strip() or None
-            if override and not access.has_right("sales.override"):
-                abort(403)
-            for warning in services.confirm(order, override=override):
-                flash(warning, "warning")
-            message = _("%(name)s is confirmed.", name=order.name)
-        else:
-            {"send": services.mark_sent, "cancel": services.cancel, "done": services.mark_done,
-             "draft": services.back_to_draft}[action](order)
-            message = _("Saved.")
-        db.session.commit()
-    except services.SalesError as exc:
-        _refused(exc)
-    else:
-        flash(message, "success")
-    return redirect(url_for("sales.orders_edit", record_id=record_id))
 
 
 @bp.route("/orders/<int:record_id>/print")
@@ -425,8 +299,11 @@ def order_print(record_id):
     lines = db.session.execute(sa.select(OrderLine).where(OrderLine.order_id == order.id)
                                .order_by(OrderLine.sequence)).scalars().all()
     partner = db.session.get(Partner, order.partner_id)
-    return render_template("sales/order_print.html", order=order, lines=lines,
-                           partner=partner)
+    lang = translatable.document_language(partner)  # printed in the customer's language
+    with translatable.in_language(lang):
+        return render_template("sales/order_print.html", order=order, lines=lines,
+                               partner=partner, current_locale=lang,
+                               printed=translatable.printed_lines(lines, lang))
 
 
 @bp.route("/price")
@@ -553,7 +430,8 @@ def partner_panel(partner) -> Markup:
         Lead.partner_id.in_(ids), Lead.type == "opportunity", Lead.outcome == "open"
     ).order_by(Lead.expected_close).limit(10)).scalars().all()
     return Markup(render_template("sales/_partner_panel.html", partner=partner,
-                                  orders=orders_, totals=totals, deals=deals))
+                                  grade=grades.grade_of(partner.id), orders=orders_,
+                                  totals=totals, deals=deals))
 
 
 def pipeline_widget(user) -> Markup:

@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import textwrap
 
 import pytest
 
@@ -108,3 +109,50 @@ def test_scheduler_runs_a_job_once_per_firing(cli):
         "fx_library.count_books: skipped")
     unknown = cli("scheduler", "run", "--job", "nope")
     assert unknown.returncode == 1 and "unknown job: nope" in unknown.stderr
+
+
+def test_a_modules_command_runs_only_while_it_is_enabled(cli):
+    """`module.cli`: the command is there from start-up, and refused while disabled."""
+    assert cli("init").returncode == 0
+    assert "loans" in cli("--help").stdout
+    refused = cli("loans", "count")
+    assert refused.returncode == 1
+    lines = [line for line in refused.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "module fx_loans is not enabled" in lines[0], refused.stderr
+    assert cli("modules", "enable", "fx_loans", "--yes").returncode == 0
+    done = cli("loans", "count")
+    assert done.returncode == 0 and done.stdout.strip() == "0 loans", done.stderr
+    assert cli("modules", "disable", "fx_library", "--yes").returncode == 0
+    assert cli("loans", "count").returncode == 1
+
+
+def test_a_modules_bench_workload_is_listed_and_runs(cli):
+    """`module.bench`: the runner lists it with its module and runs it; it needs no
+    enabled module (a workload sets up a database of its own)."""
+    listed = cli("bench", "--help")
+    assert listed.returncode == 0, listed.stderr
+    assert "lists" in listed.stdout and "[fx_loans]" in listed.stdout
+    assert "[sales]" in listed.stdout  # sales' seed and run
+    done = cli("bench", "loans", "--repeat", "2")
+    assert done.returncode == 0 and done.stdout.strip() == "loans workload: 2 runs"
+
+
+def test_a_module_may_not_take_a_core_command_name(package, db_url):
+    from core.modules import get_registry
+
+    from ..conftest import make_app
+    from ..conftest import manifest as manifest_text
+
+    name, write = package
+    write("mod_cli", manifest_text("mod_cli"), textwrap.dedent("""\
+        import click
+
+
+        def register(module):
+            module.cli(click.Command("init"))
+        """))
+    app = make_app(db_url, ERP_MODULE_PACKAGES=[name])
+    with app.app_context():
+        errors = [str(e) for e in get_registry().errors]
+    assert any("the command name 'init' is taken" in e for e in errors), errors
+    assert app.cli.get_command(None, "init").help.startswith("Create or upgrade")

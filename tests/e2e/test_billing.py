@@ -46,19 +46,21 @@ def test_a_credit_block_an_override_and_the_invoice(page, credit):
 
     sign_in(page, "wei", "wei")
     page.goto(page.base_url + f"/sales/orders/{credit.config['ORDER_ID']}")
-    page.click('.order-actions button:has(.bi-check2-circle)')  # confirm
+    # a manager's confirm asks for an optional reason to go past a refusal
+    page.locator(".action-confirm summary").click()
+    page.click('.action-confirm button[type="submit"]')
     expect(page.locator(".alert-danger")).to_contain_text("信用额度")
-    expect(page.locator(".order-state")).to_have_class("badge fs-6 order-state state-draft "
-                                                       "text-bg-info")
+    expect(page.locator(".statusbar-step.current")).to_have_class(
+        "statusbar-step state-draft current")
     screenshot(page, "credit-block-zh_CN")
-    page.locator(".order-override summary").click()
-    page.fill('.order-override input[name="override"]', "客户已预付现金")
-    page.click('.order-override button[type="submit"]')
-    page.wait_for_selector(".order-state.state-confirmed")
+    page.locator(".action-confirm summary").click()
+    page.fill('.action-confirm input[name="override"]', "客户已预付现金")
+    page.click('.action-confirm button[type="submit"]')
+    page.wait_for_selector(".statusbar-step.state-confirmed.current")
     expect(page.locator(".timeline")).to_contain_text("客户已预付现金")
     page.click(".order-invoices a")  # the draft invoice made at confirmation
-    page.click('.invoice-actions button:has(.bi-check2-circle)')  # post
-    page.wait_for_selector(".invoice-state.state-posted")
+    page.click('.action-post button')
+    page.wait_for_selector(".statusbar-step.state-posted.current")
     page.fill("#pay-amount", "500")
     page.click('.invoice-pay button[type="submit"]')
     expect(page.locator(".invoice-residual")).to_contain_text("856.00")  # 1,356.00 − 500

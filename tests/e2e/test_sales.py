@@ -20,15 +20,17 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture
 def sales(live_app):
     from core.partners.models import Partner
-    from modules.sales.models import Lead, Pricelist, PricelistItem, Product
+    from modules.sales.models import Lead, PartnerGrade, Pricelist, PricelistItem, Product
 
     live_app.config["ERP_CURRENCY"] = "VND"  # a company in Vietnam, prices in đồng
     with live_app.app_context():
         lifecycle.enable(get_registry(), ["sales"])
         user = add_user("lan", {"sales.user"})
         user.lang = "vi"
-        db.session.add(Partner(name="Công ty TNHH Hoa Sen", is_company=True, grade="A",
-                               email="info@hoasen.vn"))
+        hoa_sen = Partner(name="Công ty TNHH Hoa Sen", is_company=True, email="info@hoasen.vn")
+        db.session.add(hoa_sen)
+        db.session.flush()
+        db.session.add(PartnerGrade(partner_id=hoa_sen.id, grade="A"))
         coffee = Product(name="Cà phê rang xay 1kg", code="CF-1KG", list_price=Decimal("320000"),
                          cost=Decimal("190000"), tax_rate=Decimal(8))
         db.session.add(coffee)
@@ -54,11 +56,12 @@ def test_a_salespersons_day(page, sales):
     assert page.locator(".pool-table tr[data-id]").count() == 0  # claimed: no longer pooled
     page.goto(page.base_url + "/sales/leads")
     page.click('a:has-text("Cà phê cho 30 cửa hàng")')
-    page.click(".lead-actions a.btn-success")  # convert
-    page.wait_for_url("**/convert")
-    # the lead's company already exists: linking it is offered first, and chosen
-    assert page.locator('.convert-form input[name="partner_id"]').first.is_checked()
-    page.click('.convert-form button[type="submit"]')
+    page.locator(".action-convert summary").click()
+    # the lead's company already exists: linking it is offered
+    choices = page.locator('.action-convert select[name="partner_id"] option')
+    expect(choices.nth(1)).to_contain_text("Công ty TNHH Hoa Sen")
+    page.locator('.action-convert select[name="partner_id"]').select_option(index=1)
+    page.click('.action-convert button[type="submit"]')
     page.wait_for_url("**/sales/opportunities/*")
     with sales.app_context():
         from modules.sales.models import Stage
@@ -75,21 +78,23 @@ def test_a_salespersons_day(page, sales):
         assert lead.probability == Decimal(60) and lead.partner_id is not None
         lead_id = lead.id
     page.goto(page.base_url + f"/sales/opportunities/{lead_id}")
-    page.click('.lead-actions button:has(.bi-file-earmark-plus)')  # new quotation
+    page.click('.action-quote button')  # new quotation
     page.wait_for_url("**/sales/orders/*")
-    row = page.locator("tr.order-line").last
+    row = page.locator("tr.doc-line.kind-line").last
     row.locator(".line-product").select_option(label="[CF-1KG] Cà phê rang xay 1kg")
-    expect(row.locator(".line-price")).to_have_value("320000.00")  # the list price first
+    # the list price first, written as Vietnamese write numbers
+    expect(row.locator(".line-price")).to_have_value("320.000,00")
     row.locator(".line-quantity").fill("60")
     row.locator(".line-quantity").dispatch_event("change")
     # the grade A price list's quantity break
-    expect(row.locator(".line-price")).to_have_value("285000.00")
+    expect(row.locator(".line-price")).to_have_value("285.000,00")
+    expect(page.locator(".doc-total")).to_contain_text("18.468.000")  # while typing
     page.click('form.order-form button[type="submit"]')
-    page.wait_for_selector(".order-total")
-    assert page.locator(".order-total").inner_text().startswith("18.468.000")
+    page.wait_for_selector(".statusbar")
+    assert page.locator(".doc-total").inner_text().startswith("18.468.000")
     screenshot(page, "sales-quotation-vi")
-    page.click('.order-actions button:has(.bi-check2-circle)')  # confirm
-    page.wait_for_selector(".order-state.state-confirmed")
+    page.click('.action-confirm button')
+    page.wait_for_selector(".statusbar-step.state-confirmed.current")
     with sales.app_context():
         order = db.session.execute(sa.select(Order)).scalar_one()
         assert order.state == "confirmed" and order.amount_total == Decimal("18468000.00")

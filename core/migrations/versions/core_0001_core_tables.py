@@ -181,7 +181,6 @@ def upgrade():
     sa.Column('industry', sa.String(length=128), nullable=True),
     sa.Column('source', sa.String(length=128), nullable=True),
     sa.Column('salesperson_id', sa.Integer(), nullable=True),
-    sa.Column('grade', sa.String(length=1), nullable=True),
     sa.Column('lang', sa.String(length=16), nullable=True),
     sa.Column('notes', sa.Text(), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
@@ -203,7 +202,6 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_partner_created_at'), ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_partner_created_by_id'), ['created_by_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_partner_email'), ['email'], unique=False)
-        batch_op.create_index(batch_op.f('ix_partner_grade'), ['grade'], unique=False)
         batch_op.create_index(batch_op.f('ix_partner_is_company'), ['is_company'], unique=False)
         batch_op.create_index(batch_op.f('ix_partner_kind'), ['kind'], unique=False)
         batch_op.create_index(batch_op.f('ix_partner_name'), ['name'], unique=False)
@@ -319,7 +317,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_partner_name'))
         batch_op.drop_index(batch_op.f('ix_partner_kind'))
         batch_op.drop_index(batch_op.f('ix_partner_is_company'))
-        batch_op.drop_index(batch_op.f('ix_partner_grade'))
         batch_op.drop_index(batch_op.f('ix_partner_email'))
         batch_op.drop_index(batch_op.f('ix_partner_created_by_id'))
         batch_op.drop_index(batch_op.f('ix_partner_created_at'))

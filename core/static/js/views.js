@@ -17,6 +17,16 @@
     });
   });
 
+  // A bulk action's button asks what the chosen option asks (deleting does; most don't).
+  document.querySelectorAll("[data-confirm-option]").forEach(function (button) {
+    button.addEventListener("click", function (event) {
+      var select = button.form.querySelector('select[name="action"]');
+      var option = select && select.selectedOptions[0];
+      var text = option && option.getAttribute("data-confirm");
+      if (text && !window.confirm(text)) event.preventDefault();
+    });
+  });
+
   document.querySelectorAll("form[data-autosubmit] select").forEach(function (select) {
     select.addEventListener("change", function () { select.form.requestSubmit(); });
   });
@@ -87,7 +97,8 @@
   var LOOKUP_FROM = 30;  // options; a shorter list is quicker to pick from as it is
   function addLookup(select) {
     var before = select.previousElementSibling;
-    if (select.disabled || select.options.length < LOOKUP_FROM ||
+    var always = select.hasAttribute("data-lookup-always");
+    if (select.disabled || (select.options.length < LOOKUP_FROM && !always) ||
         (before && before.classList.contains("lookup-search"))) return;
     var box = document.createElement("input");
     box.type = "search";
@@ -98,6 +109,7 @@
     select.parentNode.insertBefore(box, select);
   }
   document.querySelectorAll("select[data-lookup]").forEach(addLookup);
+  window.erpLookup = addLookup;  // for rows an editor adds later (static/js/lines.js)
 
   function fillPicker(select, items) {
     var current = select.options[select.selectedIndex];

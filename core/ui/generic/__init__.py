@@ -1,22 +1,26 @@
 """Generic views a module declares instead of writing: list, form, board, calendar, report,
-CSV export and import. One `ModelViews(...)` per model, registered on the module's
-blueprint; every route reads through core.access, so rights and record rules hold."""
+CSV export and import, and the buttons of the model's declared actions. One
+`ModelViews(...)` per model, registered on the module's blueprint; every route reads
+through core.access, so rights and record rules hold."""
 from __future__ import annotations
 
+from .actions import ActionsMixin, record_url
 from .base import ViewsCore
 from .board import BoardMixin
 from .calendar import CalendarMixin
 from .declarations import Board, Calendar, Column, Filter, Report, team_filter
+from .extensions import Extension, ExtensionsMixin
 from .form import FormMixin
 from .listing import ListMixin
 from .report import ReportMixin
 from .transfer import TransferMixin
 
 
-class ModelViews(ListMixin, FormMixin, BoardMixin, CalendarMixin, ReportMixin, TransferMixin,
-                 ViewsCore):
+class ModelViews(ListMixin, FormMixin, ActionsMixin, BoardMixin, CalendarMixin, ReportMixin,
+                 TransferMixin, ExtensionsMixin, ViewsCore):
     """A model's generic views: the fields declared in ViewsCore, each kind of view from its
     mixin; `register(bp)` adds the routes the declaration asks for."""
 
 
-__all__ = ["Board", "Calendar", "Column", "Filter", "ModelViews", "Report", "team_filter"]
+__all__ = ["Board", "Calendar", "Column", "Extension", "Filter", "ModelViews", "Report",
+           "record_url", "team_filter"]

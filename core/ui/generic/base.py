@@ -8,10 +8,11 @@ import sqlalchemy as sa
 from flask import g, request, url_for
 from flask_babel import gettext as _
 
-from core import access
+from core import access, translatable
 from core.db import contains
 
 from .. import forms as model_forms
+from .actions import VIEWS
 from .declarations import Board, Calendar, Column, Filter, Report
 from .keyset import _coerce
 
@@ -38,8 +39,6 @@ class ViewsCore:
     # user saves anyway by confirming
     warn: object = None
     defaults: object = None  # () -> {field: value} for new records (query args win)
-    # validate(form, record) -> {field: message}: the owner's rules beyond the fields' own
-    validate: object = None
     where: object = None  # () -> SQL condition: these views show only such records
     forms: bool = True  # False: the module serves its own new/edit pages (same endpoints)
 
@@ -59,7 +58,8 @@ class ViewsCore:
             ("", "list", self.list_view, ["GET"], (m, "r")),
             ("/export.csv", "export", self.export_view, ["GET"], (m, "r")),
             ("/<int:record_id>/delete", "delete", self.delete_view, ["POST"], (m, "d")),
-            ("/bulk", "bulk", self.bulk_view, ["POST"], (m, "w")),
+            ("/bulk", "bulk", self.bulk_view, ["POST"], (m, "r")),
+            ("/<int:record_id>/<action>", "do", self.action_view, ["POST"], (m, "r")),
         ]
         if self.forms:
             routes += [("/new", "new", self.form_view, ["GET", "POST"], (m, "c")),
@@ -77,6 +77,9 @@ class ViewsCore:
             view = access.requires(model, perm)(_named(func, f"{n}_{suffix}"))
             bp.add_url_rule(f"/{n}{path}", f"{n}_{suffix}", view, methods=methods)
         self.blueprint = bp.name
+        VIEWS.setdefault(m, [])
+        if not any(v is self for v in VIEWS[m]):
+            VIEWS[m].append(self)
 
     def url(self, suffix: str, **values) -> str:
         return url_for(f"{self.blueprint}.{self.name}_{suffix}", **values)
@@ -98,6 +101,9 @@ class ViewsCore:
 
     # -- labels and values -------------------------------------------------------------
     def label(self, name: str) -> str:
+        extension = self.extensions().get(name)
+        if extension is not None:
+            return str(extension.label)
         if name in self.custom_filters:
             return str(self.custom_filters[name].label)
         for c in self.columns:
@@ -115,6 +121,9 @@ class ViewsCore:
         return cache[key]
 
     def _choices(self, name: str) -> dict | None:
+        extension = self.extensions().get(name)
+        if extension is not None:
+            return extension.offered() or None
         if name in self.custom_filters:
             return {str(k): str(v) for k, v in self.custom_filters[name].choices().items()}
         column = model_forms.column_of(self.model, name)
@@ -144,16 +153,19 @@ class ViewsCore:
             query = query.where(self.where())
         text = (request.args.get("q") or "").strip()
         if text and self.search:
-            query = query.where(sa.or_(*[contains(getattr(self.model, f), text)
-                                         for f in self.search]))
-        for name in self.filters:
+            query = query.where(sa.or_(*[contains(self.sql(f), text) for f in self.search]))
+        extensions = self.extensions()
+        for name in self.filter_names():
             value = request.args.get(f"f.{name}")
             if value in (None, ""):
+                continue
+            if name in extensions:
+                query = query.where(extensions[name].condition(value))
                 continue
             if name in self.custom_filters:
                 query = query.where(self.custom_filters[name].where(value))
                 continue
-            column = getattr(self.model, name)
+            column = self.sql(name)
             if isinstance(model_forms.column_of(self.model, name).type, sa.Boolean):
                 query = query.where(column.is_(value == "true"))
             else:
@@ -162,26 +174,26 @@ class ViewsCore:
 
     def with_related(self, query):
         """Add the display column of each foreign key shown, by outer join (no query per
-        row)."""
+        row), and the value of each extension column (module.extend_views)."""
         labels = []
-        for c in self.columns:
-            if c.related:
+        for c in self.list_columns():
+            if c.computed:
+                query = query.add_columns(self.extensions()[c.name].value.label(f"_{c.name}"))
+                labels.append(c.name)
+            elif c.related:
                 fk = next(iter(model_forms.column_of(self.model, c.name).foreign_keys))
                 target = sa.orm.aliased(fk.column.table)
                 query = query.outerjoin(target, getattr(self.model, c.name) == target.c.id)
-                query = query.add_columns(target.c[c.related].label(f"_{c.name}"))
+                query = query.add_columns(translatable.expression(target, c.related)
+                                          .label(f"_{c.name}"))
                 labels.append(c.name)
         return query, labels
 
     def related_values(self, rows, related: list[str]):
-        """(record, {name: display value}) for each row from with_related, in the reader's
-        language where the target's names are translated (forms.translated_name)."""
-        targets = [model_forms.reference_target(model_forms.column_of(self.model, name))
-                   for name in related]
+        """(record, {name: display value}) for each row from with_related (translatable
+        names come in the reader's language already)."""
         for row in rows:
-            yield row[0], {name: model_forms.translated_name(target, row[i + 1])
-                           for i, (name, target) in enumerate(zip(related, targets,
-                                                                  strict=True))}
+            yield row[0], {name: row[i + 1] for i, name in enumerate(related)}
 
     def sort(self):
         text = request.args.get("sort") or self.order
@@ -191,8 +203,20 @@ class ViewsCore:
             name, text = "id", "id"
         return name, text.startswith("-")
 
+    def sql(self, name: str):
+        """A column of the model as lists search, filter and sort it: a translatable
+        one in the reader's language (core.translatable)."""
+        return translatable.expression(self.model, name)
+
+    def value(self, record, name: str):
+        """A column of a record as lists, cards and exports show it: a translatable one in
+        the reader's language."""
+        return translatable.value(record, name)
+
     def title_of(self, record) -> str:
-        return str(getattr(record, self.record_title, None) or f"#{record.id}")
+        title = getattr(record, self.record_title, None) and self.value(record,
+                                                                        self.record_title)
+        return str(title or f"#{record.id}")
 
 
 def _named(func, name):

@@ -3,11 +3,12 @@ stages."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, request
+from flask import abort, flash, redirect, render_template, request
 from flask_babel import gettext as _
 
 from core import access
 from core.db import db
+from core.workflow import check_locked, workflow_of
 
 from .. import forms as model_forms
 
@@ -17,6 +18,14 @@ class BoardMixin:
         if self.board.stages:
             return list(self.board.stages())
         return list((self.choices(self.board.field) or {}).items())
+
+    def movable(self) -> bool:
+        """Cards may be moved: the user may write, and the board's field is not the
+        workflow's state, which only its actions move (with their rights and checks),
+        unless the module gives its own rule (Board.move)."""
+        flow = workflow_of(self.model)
+        return access.can(self.model_name, "w") and (
+            self.board.move is not None or flow is None or flow.field != self.board.field)
 
     def board_view(self):
         b = self.board
@@ -47,7 +56,7 @@ class BoardMixin:
                    for value, label in stages]
         return render_template("generic/board.html", v=self, columns=columns,
                                labels=self.reference_labels(shown, b.details),
-                               can_write=access.can(self.model_name, "w"))
+                               can_write=self.movable())
 
     def reference_labels(self, records, names) -> dict[str, dict]:
         """For the references among `names`: id -> display name of the records shown, one
@@ -62,7 +71,9 @@ class BoardMixin:
         return labels
 
     def move_view(self, record_id):
-        record = access.get_for(self.model, record_id, "w")
+        record = access.get_for(self.model, record_id, "w", lock=True)
+        if not self.movable():
+            abort(409)
         stage = request.form.get("stage", "")
         valid = {str(value): value for value, _label in self.stages()}
         if stage not in valid:
@@ -73,6 +84,7 @@ class BoardMixin:
         if self.board.move:
             self.board.move(record, valid[stage])
         else:
+            check_locked(record, [self.board.field])  # the state's locks hold here too
             setattr(record, self.board.field, valid[stage])
         db.session.commit()
         if request.headers.get("X-Requested-With") == "fetch":

@@ -19,6 +19,7 @@ class Column:
     link: bool = False  # the column that opens the record
     related: str | None = None  # for a foreign key: show this column of the target
     total: bool = False  # sum it in groups and reports
+    computed: bool = False  # another module's value (extensions.Extension), not a column
 
 
 @dataclass

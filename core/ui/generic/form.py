@@ -1,67 +1,89 @@
-"""The form that creates or edits one record, with the owner's warnings and rules."""
+"""The form that creates or edits one record. It saves through the one save path
+(core.records), so defaults, saving hooks, state locks and record rules hold as they do for
+an import or the API; a refusal shows beside its fields and nothing is saved."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request
+from flask import flash, redirect, render_template, request
 from flask_babel import gettext as _
-from flask_login import current_user
 
-from core import access
+from core import access, records
 from core.db import db
+from core.errors import Refusal
+from core.workflow import workflow_of
 
 from .. import forms as model_forms
 
 
 class FormMixin:
+    def locked(self, record) -> set[str]:
+        """The form's fields the record's state makes read-only."""
+        flow = workflow_of(self.model)
+        if flow is None or record is None:
+            return set()
+        return set(flow.locked_fields(record, self.fields))
+
     def form_view(self, record_id=None):
         record = access.get_for(self.model, record_id) if record_id else None
-        can_write = access.can(self.model_name, "w" if record else "c")
+        locked = self.locked(record)
+        can_write = access.can(self.model_name, "w" if record else "c") and not (
+            self.fields and locked >= set(self.fields))
         data = None
         if record is None and request.method == "GET":
-            data = dict(self.defaults() if self.defaults else {})
+            data = {**records.defaults(self.model), **(self.defaults() if self.defaults else {})}
             data.update({k: v for k, v in request.args.items()
                          if k in self.fields or k in self.hidden})
         form = model_forms.prepare(self.form_class(obj=record, data=data), self.model)
+        # a browser never posts a disabled field: one posted anyway is a write, which the
+        # save path refuses when it changes what the state locks
+        forged = {name: value for name, value in model_forms.form_values(
+            form, self.model).items() if name in locked and name in request.form} \
+            if request.method == "POST" and locked else {}
+        flow = workflow_of(self.model)
+        for name in locked:  # shown as stored (or not at all), never taken from the request
+            if flow.hides(record, name):
+                del form[name]
+                continue
+            form[name].process(None, getattr(record, name))
+            form[name].validators = ()
+            form[name].render_kw = {**(form[name].render_kw or {}), "disabled": True}
         status = 200
         if request.method == "POST":
             if record is not None:
-                record = access.get_for(self.model, record_id, "w")
+                record = access.get_for(self.model, record_id, "w", lock=True)
             warnings = []
             if form.validate_on_submit() and self.warn and not request.form.get("confirmed"):
                 warnings = self.warn(form, record)
             if warnings:
-                return render_template(
-                    "generic/form.html", v=self, form=form, record=record, can_write=can_write,
-                    warnings=warnings,
-                    can_delete=record is not None and access.can(self.model_name, "d")), 409
-            valid = form.validate_on_submit()
-            for name, message in (self.validate(form, record) if valid and self.validate
-                                  else {}).items():
-                form[name].errors = [*form[name].errors, message]
-                valid = False
-            if valid:
-                target = record or self.model()
-                model_forms.save(form, target)
-                if record is None and hasattr(target, "created_by_id"):
-                    target.created_by_id = current_user.id
-                db.session.add(target)
+                return self._render(form, record, can_write, warnings=warnings), 409
+            if form.validate_on_submit():
                 try:
-                    db.session.flush()
-                    if record is None and db.session.execute(
-                            access.select_for(self.model, "c").where(
-                                self.model.id == target.id)).first() is None:
-                        db.session.rollback()
-                        abort(403)
+                    saved = records.save(self.model, {**model_forms.form_values(
+                        form, self.model, skip=locked), **forged}, record)
                     db.session.commit()
+                except Refusal as exc:
+                    db.session.rollback()
+                    status = exc.status
+                    for name, message in exc.fields.items():
+                        if name in form:
+                            form[name].errors = [*form[name].errors, str(message)]
+                    if not any(name in form for name in exc.fields):
+                        flash(exc.message, "danger")
                 except sa.exc.IntegrityError:
                     db.session.rollback()
                     flash(_("This conflicts with another record (a duplicate?)."), "danger")
                     status = 409
                 else:
                     flash(_("Saved."), "success")
-                    return redirect(self.url("edit", record_id=target.id))
+                    return redirect(self.url("edit", record_id=saved.id))
             else:
                 status = 422
+            if record is not None:  # read again: a rolled-back save leaves it expired
+                record = access.get_for(self.model, record_id)
+        return self._render(form, record, can_write), status
+
+    def _render(self, form, record, can_write, warnings=()):
         return render_template(
             "generic/form.html", v=self, form=form, record=record, can_write=can_write,
-            can_delete=record is not None and access.can(self.model_name, "d")), status
+            warnings=warnings,
+            can_delete=record is not None and access.can(self.model_name, "d"))

@@ -9,6 +9,8 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from flask import abort
 
+from core import translatable
+
 from .. import forms as model_forms
 
 
@@ -33,7 +35,7 @@ def _direction(column, descending: bool):
 
 
 def _cursor(record, sort_name: str) -> str:
-    value = getattr(record, sort_name)
+    value = translatable.value(record, sort_name)  # what the list sorted by (base.sql)
     if isinstance(value, datetime | date):
         value = value.isoformat()
     raw = json.dumps([value if not hasattr(value, "as_tuple") else str(value), record.id])

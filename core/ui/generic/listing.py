@@ -20,14 +20,14 @@ COUNT_CAP = 10_000  # beyond this the list says "10,000+" instead of counting ev
 class ListMixin:
     def list_view(self):
         group = request.args.get("group")
-        if group and group not in self.group_by:
+        if group and group not in self.group_names():
             group = None
         base = self.filtered_query()
         total = db.session.execute(sa.select(sa.func.count()).select_from(
             base.with_only_columns(self.model.id).limit(COUNT_CAP + 1).subquery())).scalar()
         groups = self.groups(base, group) if group else None
         sort_name, descending = self.sort()
-        sort_col = getattr(self.model, sort_name)
+        sort_col = self.sql(sort_name)
         nullable = model_forms.column_of(self.model, sort_name).nullable
         query, related = self.with_related(base)
         cursor, direction = request.args.get("after"), "after"
@@ -46,11 +46,13 @@ class ListMixin:
             rows.reverse()
         records = list(self.related_values(rows, related))
         pager = self.pager(records, sort_name, nullable, page, more, cursor, direction)
+        bulk = self.bulk_actions()
+        can_delete = access.can(self.model_name, "d")
         return render_template(
             "generic/list.html", v=self, records=records, total=total, capped=total > COUNT_CAP,
             groups=groups, group=group, pager=pager, sort_name=sort_name, descending=descending,
             can_create=access.can(self.model_name, "c"),
-            can_delete=access.can(self.model_name, "d"),
+            can_delete=can_delete, bulk=bulk, selectable=can_delete or bool(bulk),
             can_write=access.can(self.model_name, "w"), args=request.args)
 
     def pager(self, records, sort_name, nullable, page, more, cursor, direction):
@@ -74,7 +76,7 @@ class ListMixin:
 
     def groups(self, base, group: str) -> list[dict]:
         """Counts and sums per value of `group`, in one GROUP BY."""
-        column = getattr(self.model, group)
+        column = self.expression(group)
         totals = [c.name for c in self.columns if c.total]
         query = base.with_only_columns(
             column, sa.func.count(self.model.id),
@@ -88,8 +90,12 @@ class ListMixin:
         ids = [i for i in (_int(x, 0) for x in request.form.getlist("ids")) if 0 < i < 2**63]
         action = request.form.get("action")
         back = request.form.get("next") or self.url("list")
-        if not ids or action not in ("delete",):
+        if not ids or (action != "delete" and action not in
+                       {a.name for a in self.bulk_actions()}):
             flash(_("Choose records and an action."), "warning")
+            return redirect(safe_target(back, self.url("list")))
+        if action != "delete":
+            self.run_bulk(action, ids[:500])
             return redirect(safe_target(back, self.url("list")))
         access.require(self.model_name, "d")
         records = db.session.execute(

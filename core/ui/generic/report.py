@@ -14,9 +14,10 @@ from core.db import db
 class ReportMixin:
     def report_view(self):
         r = self.report
-        rows_field = request.args.get("rows") if request.args.get("rows") in r.groups \
-            else r.groups[0]
-        cols_field = request.args.get("cols") if request.args.get("cols") in r.groups else ""
+        groups = self.report_groups()
+        rows_field = request.args.get("rows") if request.args.get("rows") in groups \
+            else groups[0]
+        cols_field = request.args.get("cols") if request.args.get("cols") in groups else ""
         if cols_field == rows_field:
             cols_field = ""
         measure = request.args.get("measure") if request.args.get("measure") in r.measures \
@@ -24,9 +25,9 @@ class ReportMixin:
         chart = "line" if request.args.get("chart") == "line" else r.chart
         value = sa.func.count(self.model.id) if measure == "count" else \
             sa.func.coalesce(sa.func.sum(getattr(self.model, measure)), 0)
-        keys = [getattr(self.model, rows_field)]
+        keys = [self.expression(rows_field)]
         if cols_field:
-            keys.append(getattr(self.model, cols_field))
+            keys.append(self.expression(cols_field))
         query = self.filtered_query().with_only_columns(*keys, value).group_by(*keys)
         cells: dict = {}
         col_values: list = []
@@ -48,7 +49,7 @@ class ReportMixin:
                          for cv in col_values],
         }
         return render_template(
-            "generic/report.html", v=self, rows_field=rows_field, cols_field=cols_field,
-            measure=measure, chart=chart, row_values=row_values, col_values=col_values,
-            cells=cells, row_totals=row_totals, col_totals=col_totals,
+            "generic/report.html", v=self, report_groups=groups, rows_field=rows_field,
+            cols_field=cols_field, measure=measure, chart=chart, row_values=row_values,
+            col_values=col_values, cells=cells, row_totals=row_totals, col_totals=col_totals,
             grand_total=sum(row_totals.values()), chart_json=json.dumps(chart_data))

@@ -19,12 +19,13 @@ from flask import (
     stream_with_context,
 )
 from flask_babel import gettext as _
-from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import Forbidden
 
-from core import access
 from core.db import db
+from core.errors import Refusal
+from core.records import save
 
 from .. import forms as model_forms
 from .keyset import _direction
@@ -34,21 +35,22 @@ class TransferMixin:
     def export_view(self):
         """Everything the filters select (not only this page), as CSV."""
         sort_name, descending = self.sort()
-        sort_col = getattr(self.model, sort_name)
+        sort_col = self.sql(sort_name)
         query, related = self.with_related(self.filtered_query())
         query = query.order_by(_direction(sort_col, descending), self.model.id)
+        columns = self.list_columns()
 
         def rows():
             out = io.StringIO()
             writer = csv.writer(out)
-            writer.writerow([self.label(c.name) for c in self.columns])
+            writer.writerow([self.label(c.name) for c in columns])
             yield "\ufeff" + out.getvalue()  # a BOM, so spreadsheet programs read UTF-8
             for record, values in self.related_values(
                     db.session.execute(query.execution_options(yield_per=1000)), related):
                 out.seek(0)
                 out.truncate()
-                writer.writerow([values.get(c.name) if c.related
-                                 else _csv_value(getattr(record, c.name)) for c in self.columns])
+                writer.writerow([values.get(c.name) if c.related or c.computed
+                                 else _csv_value(self.value(record, c.name)) for c in columns])
                 yield out.getvalue()
 
         headers = {"Content-Disposition": f'attachment; filename="{self.name}.csv"'}
@@ -57,7 +59,8 @@ class TransferMixin:
     def import_view(self):
         """Upload, preview with each row's errors, then import all rows or none."""
         folder = Path(current_app.instance_path) / "imports"
-        fields = [f for f in self.form_class(meta={"csrf": False})._fields if f != "csrf_token"]
+        fields = [name for name, f in self.form_class(meta={"csrf": False})._fields.items()
+                  if name != "csrf_token" and f.type != "TranslationsField"]  # one language
         form = FlaskForm()
         if request.method == "GET" or not form.validate_on_submit():
             return render_template("generic/import.html", v=self, fields=fields, preview=None)
@@ -73,22 +76,21 @@ class TransferMixin:
                 flash(_("Nothing was imported: some rows have errors."), "danger")
                 return render_template("generic/import.html", v=self, fields=fields,
                                        preview=checked, token=token), 422
-            records = []
-            for row, _errors in checked:
-                record = self.model()
-                model_forms.save(row, record)
-                if hasattr(record, "created_by_id"):
-                    record.created_by_id = current_user.id
-                db.session.add(record)
-                records.append(record)
-            db.session.flush()
-            visible = db.session.execute(access.select_for(self.model, "c", self.model.id)
-                                         .where(self.model.id.in_([r.id for r in records]))
-                                         ).scalars().all()
-            if len(visible) != len(records):  # rows outside the importer's own rules
+            try:  # every row through the one save path; any refusal imports nothing
+                for number, (row, _errors) in enumerate(checked, start=1):
+                    try:
+                        save(self.model, model_forms.form_values(row, self.model))
+                    except Refusal as exc:
+                        raise Refusal(_("Row %(n)s: %(reason)s", n=number,
+                                        reason=exc.message), exc.code) from None
+            except Forbidden:  # rows outside the importer's own rules
                 db.session.rollback()
                 flash(_("Nothing was imported: some rows would create records you may not "
                         "create."), "danger")
+                return redirect(self.url("import"))
+            except Refusal as exc:
+                db.session.rollback()
+                flash(_("Nothing was imported: %(reason)s", reason=exc.message), "danger")
                 return redirect(self.url("import"))
             db.session.commit()
             path.unlink(missing_ok=True)

@@ -4,6 +4,7 @@ from markupsafe import Markup
 
 def register(module):
     from core import access
+    from core.actions import Action, Param
 
     from . import models, views
 
@@ -11,8 +12,8 @@ def register(module):
     module.record_rule("fx.book", "fx_library.user", access.own(models.Book.owner_id))
     module.record_rule("fx.book", "fx_library.lead", access.team(models.Book.owner_id))
     module.expose(models.Book, read=["title", "author", "owner_id"],
-                  write=["title", "author", "owner_id"], filter=["title", "owner_id"],
-                  actions={"lend": _lend})
+                  write=["title", "author", "owner_id"], filter=["title", "owner_id"])
+    module.actions(models.Book, Action("lend", "Lend", _lend, params=(Param("to", "To"),)))
     module.widget("fx_library.count", "Books", _count_widget)
     module.on_enable(_default_books)
 
@@ -37,12 +38,11 @@ def _default_books(connection):
         connection.execute(sa.insert(Book).values(title="The Art of Selling", author="A. Seller"))
 
 
-def _lend(book, payload):
-    """API action: refused (409) when an enabled module says so, like the page."""
-    from core.api import ApiError
+def _lend(book, to=None):
+    """Refused (409) when an enabled module says so, like the page."""
+    from core.errors import Refusal
     from core.modules import get_registry
 
     reasons = [r for r in get_registry().send("fx.book.lending", book) if r]
     if reasons:
-        raise ApiError(409, "refused", "; ".join(reasons))
-    return {"lent": book.id, "to": payload.get("to")}
+        raise Refusal("; ".join(reasons))

@@ -1,4 +1,5 @@
 """Fixture module depending on fx_library: extends its book page and refuses lending."""
+import click
 from markupsafe import Markup
 
 
@@ -13,6 +14,31 @@ def register(module):
     from core.api import Field
 
     module.extend_resource("fx.book", fields=[Field("loan_count", "integer", load=_loan_counts)])
+    module.cli(loans_group)
+    module.bench("loans", loans_workload)
+
+
+@click.group("loans")
+def loans_group():
+    """Loans (a module's own CLI command)."""
+
+
+@loans_group.command("count")
+def loans_count():
+    import sqlalchemy as sa
+
+    from core.db import db
+
+    from .models import Loan
+
+    click.echo(f"{db.session.execute(sa.select(sa.func.count(Loan.id))).scalar()} loans")
+
+
+@click.command("loans")
+@click.option("--repeat", default=3)
+def loans_workload(repeat):
+    """Times nothing, `repeat` times (a module's bench workload)."""
+    click.echo(f"loans workload: {repeat} runs")
 
 
 def _loan_counts(books):

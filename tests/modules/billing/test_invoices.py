@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from core.db import db
+from core.errors import Refusal
 from modules.billing import services
 from modules.billing.models import Invoice, InvoiceDue, InvoiceLine, PaymentTerm
 
@@ -19,7 +20,7 @@ YEAR = date.today().year
 
 
 def refused(call, *args) -> str:
-    with pytest.raises(services.BillingError) as caught:
+    with pytest.raises(Refusal) as caught:
         call(*args)
     return caught.value.code
 
@@ -125,7 +126,7 @@ def test_schedules(ctx):
     assert services.parse_schedule("100") == [(Decimal(100), 0)]
     for bad in ("", "abc", "50@0", "50@0, 60@30", "100@-5", "0@0, 100@10", "50@x, 50@10",
                 "50%@0, 50%@30", "-50@0, 150@30", "100@30,"):
-        with pytest.raises(services.BillingError) as caught:
+        with pytest.raises(Refusal) as caught:
             services.parse_schedule(bad)
         assert caught.value.code == "invalid", bad
 

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from core.db import db
+from core.errors import Refusal
 from core.settings import set_setting
 from modules.billing import services
 from modules.billing.models import Invoice, InvoiceLine
@@ -91,7 +92,7 @@ def test_partial_invoicing_and_credit_notes_make_quantities_invoiceable_again(sh
     assert invoice_lines(rest.id) == [("Beans", Decimal(1), Decimal(10), True),
                                       ("Delivery", Decimal(1), Decimal(50), True)]
     services.post(rest)
-    with pytest.raises(services.BillingError) as caught:
+    with pytest.raises(Refusal) as caught:
         services.invoice_from_order(made)
     assert caught.value.code == "nothing_to_do"
     # crediting the first invoice makes its 2 bags invoiceable again
@@ -120,12 +121,12 @@ def test_editing_an_orders_draft_invoice_keeps_it_linked_to_the_order(shop):
                 InvoiceLine.invoice_id == draft_id)).scalar_one()
     ada = login(shop.test_client(), "ada")
     page = ada.get(f"/billing/invoices/{draft_id}").text
-    assert f'name="line_origin" value="{origin}"' in page  # the page carries the link
+    assert f'name="line_order_line_id" value="{origin}"' in page  # the page carries the link
     # bill 2 of the 3 bags now: the clerk changes the quantity on the invoice page
     saved = ada.post(f"/billing/invoices/{draft_id}", data={
-        "line_origin": [str(origin), ""],
+        "line_order_line_id": [str(origin), ""],
         "line_description": ["Beans", ""], "line_quantity": ["2", ""],
-        "line_price": ["10", ""], "line_discount": ["", ""], "line_tax": ["", ""]})
+        "line_price_unit": ["10", ""], "line_discount": ["", ""], "line_tax_rate": ["", ""]})
     assert saved.status_code == 302
     assert ada.post(f"/billing/invoices/{draft_id}/post").status_code == 302
     assert ada.post(f"/billing/from-order/{made_id}").status_code == 302
@@ -158,7 +159,7 @@ def test_cancelling_an_order_takes_its_draft_invoice_and_confirming_again_makes_
             "cancelled", "draft"]
     # an order with a posted invoice is not cancelled: it is credited first
     refused = api("POST", f"sale.order/{billed_id}/cancel")
-    assert (refused.status_code, refused.json["error"]["code"]) == (409, "refused")
+    assert (refused.status_code, refused.json["error"]["code"]) == (409, "has_invoices")
     assert "credit notes" in refused.json["error"]["message"]
     with shop.app_context():
         assert db.session.get(Order, billed_id).state == "confirmed"

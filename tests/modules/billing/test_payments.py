@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from core.db import db
+from core.errors import Refusal
 from modules.billing import services
 from modules.billing.models import Invoice, PaymentAllocation
 
@@ -41,7 +42,7 @@ def test_a_part_payment_leaves_the_rest_due(ctx):
     services.register_payment(customer, Decimal("60"), [bill.id])
     assert state(bill) == ("paid", Decimal(100), Decimal(0))
     # a paid invoice is no longer open
-    with pytest.raises(services.BillingError):
+    with pytest.raises(Refusal):
         services.register_payment(customer, Decimal("1"), [bill.id])
 
 
@@ -88,7 +89,7 @@ def test_payments_that_are_refused(ctx):
     draft = services.create_invoice(customer, [line()])
     for amount, ids in ((Decimal(0), None), (Decimal(-5), None), (Decimal(10), [theirs.id]),
                         (Decimal(10), [draft.id]), (Decimal(10), [bill.id, 999999])):
-        with pytest.raises(services.BillingError) as caught:
+        with pytest.raises(Refusal) as caught:
             services.register_payment(customer, amount, ids)
         assert caught.value.code == "invalid"
     assert state(bill) == ("posted", Decimal(0), Decimal(100))
@@ -100,7 +101,7 @@ def test_a_paid_invoice_cannot_be_cancelled(ctx):
     services.register_payment(customer, Decimal(10), [partly.id])
     services.register_payment(customer, Decimal(100), [fully.id])
     for bill in (partly, fully):
-        with pytest.raises(services.BillingError) as caught:
+        with pytest.raises(Refusal) as caught:
             services.cancel(bill)
         assert caught.value.code == "invalid_state"
     assert (partly.state, fully.state) == ("posted", "paid")
@@ -124,7 +125,7 @@ def test_a_credit_note_settles_the_invoice_it_credits(ctx):
     services.set_lines(rest, [line("Goods", "1", "70")])
     services.post(rest)
     assert state(bill) == ("paid", Decimal(100), Decimal(0))
-    with pytest.raises(services.BillingError):
+    with pytest.raises(Refusal):
         services.credit_note(refund)  # a credit note is not credited
 
 

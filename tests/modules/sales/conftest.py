@@ -65,12 +65,17 @@ def connected(signal, handler):
 
 
 # -- builders: inside an app context, flushed, not committed ------------------------------
-def partner(name="Hoa Sen", **values):
+def partner(name="Hoa Sen", grade=None, **values):
+    """A partner; `grade` is the one sales keeps for it (as its grading job would)."""
     from core.partners.models import Partner
+    from modules.sales.models import PartnerGrade
 
     record = Partner(name=name, **values)
     db.session.add(record)
     db.session.flush()
+    if grade:
+        db.session.add(PartnerGrade(partner_id=record.id, grade=grade))
+        db.session.flush()
     return record
 
 

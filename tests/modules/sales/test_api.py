@@ -170,6 +170,8 @@ def test_lead_actions(sales, api):
     assert converted["type"] == "opportunity" and converted["partner_id"]
     assert api("POST", f"sale.lead/{waiting}/convert").status_code == 409
     assert api("POST", f"sale.lead/{waiting}/won").json["outcome"] == "won"
+    assert api("POST", f"sale.lead/{waiting}/lost").status_code == 409  # reopen it first
+    assert api("POST", f"sale.lead/{waiting}/reopen").json["outcome"] == "open"
     lost = api("POST", f"sale.lead/{waiting}/lost", {"lost_reason_id": "two"})
     assert lost.status_code == 422
     lost = api("POST", f"sale.lead/{waiting}/lost").json

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from core.activities.models import Activity
 from core.auth.models import Team, TeamMember, User
 from core.db import db, utcnow
+from core.errors import Refusal
 from core.partners.models import Partner
 from core.settings import set_setting
 from modules.sales import services
@@ -46,7 +47,7 @@ def routed(**values):
 
 
 def refused(call, *args) -> str:
-    with pytest.raises(services.SalesError) as caught:
+    with pytest.raises(Refusal) as caught:
         call(*args)
     return caught.value.code
 

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from core.db import db
+from core.errors import Refusal, Warn
 from core.timeline import TimelineEntry
 from modules.sales import services
 from modules.sales.models import Lead, Order
@@ -19,7 +20,7 @@ YEAR = date.today().year
 
 
 def refused(call, *args, **kwargs) -> str:
-    with pytest.raises(services.SalesError) as caught:
+    with pytest.raises(Refusal) as caught:
         call(*args, **kwargs)
     return caught.value.code
 
@@ -70,10 +71,10 @@ def test_a_confirming_handler_can_refuse(ctx):
 
     def credit_check(sender, override=None, **kwargs):
         seen.append((sender.id, override))
-        return None if override else "Credit limit exceeded"
+        return None if override else Refusal("Credit limit exceeded")
 
     with connected("sale.order.confirming", credit_check):
-        with pytest.raises(services.SalesError) as caught:
+        with pytest.raises(Refusal) as caught:
             services.confirm(made)
         assert (caught.value.code, caught.value.message) == ("refused", "Credit limit exceeded")
         assert made.state == "draft"
@@ -88,15 +89,15 @@ def test_a_confirming_handler_can_refuse(ctx):
 def test_a_refusal_may_carry_its_own_code(ctx):
     made = order(partner().id)
     with connected("sale.order.confirming",
-                   lambda sender, **kw: {"reason": "Customer blocked", "code": "blocked"}):
+                   lambda sender, **kw: Refusal("Customer blocked", "blocked")):
         assert refused(services.confirm, made) == "blocked"
     assert made.state == "draft"
 
 
 def test_a_warning_confirms_with_a_note_on_the_timeline(ctx):
     made = order(partner().id)
-    with connected("sale.order.confirming", lambda sender, **kw: {"warning": "Low stock"}):
-        assert services.confirm(made) == ["Low stock"]
+    with connected("sale.order.confirming", lambda sender, **kw: Warn("Low stock")):
+        assert services.confirm(made) == [Warn("Low stock")]
     assert made.state == "confirmed"
     db.session.flush()
     notes = db.session.execute(sa.select(TimelineEntry.body).where(
@@ -111,14 +112,14 @@ def test_confirmed_is_sent_once_and_not_for_refusals(ctx):
     with connected("sale.order.confirmed", lambda sender, **kw: sent.append(sender.id)):
         services.confirm(made)
         refused(services.confirm, made)
-        with connected("sale.order.confirming", lambda sender, **kw: "No"):
+        with connected("sale.order.confirming", lambda sender, **kw: Refusal("No")):
             refused(services.confirm, order(partner("Other").id))
     assert sent == [made.id]
 
 
 def test_cancelled_is_sent_and_cancelling_may_refuse(ctx):
     made = order(partner().id)
-    with connected("sale.order.cancelling", lambda sender, **kw: "Already shipped"):
+    with connected("sale.order.cancelling", lambda sender, **kw: Refusal("Already shipped")):
         assert refused(services.cancel, made) == "refused"
     assert made.state == "draft"
     sent = []

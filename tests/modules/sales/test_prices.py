@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from core.db import db
+from core.errors import Refusal
 from modules.sales import services
 from modules.sales.models import Order, OrderLine
 
@@ -120,7 +121,7 @@ def test_a_bad_line_is_refused_and_nothing_changes(ctx):
     db.session.commit()
     good = {"description": "Fine", "quantity": D(5), "price_unit": D(1)}
     for bad in BAD_LINES:
-        with pytest.raises(services.SalesError) as refused:
+        with pytest.raises(Refusal) as refused:
             services.set_lines(made, [good, bad])
         assert refused.value.code == "invalid" and "Line 2" in refused.value.message, bad
         db.session.rollback()
@@ -129,7 +130,7 @@ def test_a_bad_line_is_refused_and_nothing_changes(ctx):
         assert lines == [("Coffee beans", D("19.99"))], bad
         assert db.session.get(Order, made.id).amount_total == D("19.99"), bad
         # a refused new quotation leaves no order and gives its number back
-        with pytest.raises(services.SalesError):
+        with pytest.raises(Refusal):
             order(customer.id, [bad])
         db.session.rollback()
         assert count(Order) == 1, bad
@@ -137,7 +138,7 @@ def test_a_bad_line_is_refused_and_nothing_changes(ctx):
 
 
 def test_an_unknown_customer_is_refused(ctx):
-    with pytest.raises(services.SalesError) as refused:
+    with pytest.raises(Refusal) as refused:
         order(999999)
     assert refused.value.code == "invalid"
 

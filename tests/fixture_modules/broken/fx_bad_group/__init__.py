@@ -1,0 +1,1 @@
+"""Fixture module: its access table is of a group nobody declares."""

@@ -1,0 +1,1 @@
+"""Fixture module: its access table names a model nobody defines."""

@@ -1,0 +1,1 @@
+"""Fixture module: valid itself, but it depends on fx_bad_menu."""
