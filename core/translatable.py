@@ -25,6 +25,10 @@ import sqlalchemy as sa
 from flask import current_app, has_app_context
 from sqlalchemy.orm import MappedColumn, mapped_column
 
+from core.db import db
+from core.i18n import LANGUAGE_NAMES
+from core.settings import get_setting
+
 SUFFIX = "_translations"
 
 
@@ -80,8 +84,6 @@ def languages() -> list[str]:
     """The languages the deployment offers."""
     if has_app_context():
         return list(current_app.config["ERP_LOCALES"])
-    from core.i18n import LANGUAGE_NAMES
-
     return list(LANGUAGE_NAMES)
 
 
@@ -100,8 +102,6 @@ def other_languages() -> list[str]:
 
 
 def language_name(lang: str) -> str:
-    from core.i18n import LANGUAGE_NAMES
-
     return LANGUAGE_NAMES.get(lang, lang)
 
 
@@ -140,8 +140,6 @@ def document_language(partner) -> str:
         if candidate in offered:
             return candidate
     if has_app_context():
-        from core.settings import get_setting
-
         chosen = get_setting("default_locale")
         if chosen in offered:
             return chosen
@@ -152,8 +150,6 @@ def _parent_lang(partner) -> str | None:
     parent_id = getattr(partner, "parent_id", None)
     if not parent_id:
         return None
-    from core.db import db
-
     return db.session.execute(sa.select(type(partner).lang).where(
         type(partner).id == parent_id)).scalar()
 
@@ -341,8 +337,7 @@ def printed_lines(lines, lang: str, product_table: str = "product") -> list[tupl
     `lang`, and the product's description in `lang` beneath it; a typed description
     stays as typed. The product model is whichever module registered `product_table`
     (a module that bills need not import the one that sells)."""
-    from core.db import db
-    from core.modules import get_registry
+    from core.modules import get_registry  # the registry's models subclass core.db's Model
 
     model = get_registry().table_models.get(product_table)
     ids = {line.product_id for line in lines if getattr(line, "product_id", None)}
