@@ -92,12 +92,15 @@ class ModuleContext:
             f.module = self.name
             self.registry.resource_fields[model].append(f)
 
-    def actions(self, model_cls, *actions) -> None:
-        """Declare what users may do to `model_cls` records (core.actions.Action): each gives
-        the button, the bulk action, the route, the API action and the timeline entry."""
+    def actions(self, model, *actions) -> None:
+        """Declare what users may do to `model`'s records (a model class, or the name of
+        another module's model, e.g. billing's "invoice" on "sale.order"): each
+        core.actions.Action gives the button, the bulk action, the route, the API action
+        and the timeline entry, while this module is enabled."""
+        name = model if isinstance(model, str) else model.__model__
         for action in actions:
-            action.module, action.model = self.name, model_cls.__model__
-            self.registry.actions[model_cls.__model__][action.name] = action
+            action.module, action.model = self.name, name
+            self.registry.actions[name][action.name] = action
 
     def saving(self, model_cls, hook: Callable) -> None:
         """`hook(record, values, creating)` runs on every save of a `model_cls` record, from

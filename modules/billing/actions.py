@@ -1,5 +1,6 @@
 """What users do to invoices, declared once (core.actions): posting, cancelling and
-crediting, each a button, a bulk action where it makes sense, and an API action."""
+crediting, each a button, a bulk action where it makes sense, and an API action; and
+invoicing a confirmed sales order."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -22,5 +23,15 @@ INVOICE_ACTIONS = (
 )
 
 
+# on a sales order (billing does not import sales: the action names its model)
+ORDER_ACTIONS = (
+    Action("invoice", _l("Invoice what is left"), services.invoice_from_order, icon="receipt",
+           perm="r", also=(("billing.invoice", "c"),), states=("confirmed", "done"),
+           done=_l("Draft invoice made."),
+           summary="A draft invoice of what the order has not billed yet"),
+)
+
+
 def declare(module) -> None:
     module.actions(Invoice, *INVOICE_ACTIONS)
+    module.actions("sale.order", *ORDER_ACTIONS)

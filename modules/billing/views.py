@@ -294,36 +294,12 @@ def set_partner_term(partner_id):
 
 
 def order_panel(order) -> Markup:
-    """On a sales order: its invoices, and the button to invoice what is left."""
+    """On a sales order: its invoices (the action "invoice" makes one of what is left)."""
     if not access.can("billing.invoice", "r"):
         return Markup("")
     found = db.session.execute(access.select_for(Invoice).where(
         Invoice.order_id == order.id).order_by(Invoice.id)).scalars().all()
-    return Markup(render_template("billing/_order_panel.html", order=order, invoices=found,
-                                  can_create=access.can("billing.invoice", "c")))
-
-
-@bp.route("/from-order/<int:order_id>", methods=["POST"])
-@access.requires("billing.invoice", "c")
-def invoice_order(order_id):
-    """Invoice what is not yet invoiced of a confirmed order. The order comes from the
-    registry's models: billing does not import sales."""
-    from core.modules import get_registry
-
-    _posted()
-    order_cls = get_registry().models.get("sale.order")
-    if order_cls is None or not get_registry().is_enabled("sales"):
-        abort(404)
-    order = access.get_for(order_cls, order_id)
-    try:
-        invoice = services.invoice_from_order(order)
-        db.session.commit()
-    except Refusal as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return redirect(url_for("sales.orders_edit", record_id=order_id))
-    flash(_("Draft invoice made from %(order)s.", order=order.name), "success")
-    return redirect(url_for("billing.invoices_edit", record_id=invoice.id))
+    return Markup(render_template("billing/_order_panel.html", order=order, invoices=found))
 
 
 def on_order_confirmed(order, **_kwargs) -> None:

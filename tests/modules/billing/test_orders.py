@@ -55,7 +55,7 @@ def test_by_hand_then_invoice_what_is_left_from_the_order_page(shop):
         assert count(Invoice) == 0
     ada = login(shop.test_client(), "ada")
     assert "Invoice what is left" in ada.get(f"/sales/orders/{made_id}").text
-    first = ada.post(f"/billing/from-order/{made_id}")
+    first = ada.post(f"/sales/orders/{made_id}/invoice")
     assert first.status_code == 302
     with shop.app_context():
         [invoice] = db.session.execute(sa.select(Invoice)).scalars().all()
@@ -63,19 +63,19 @@ def test_by_hand_then_invoice_what_is_left_from_the_order_page(shop):
         assert (invoice.order_id, invoice.amount_total, invoice.state) == (
             made_id, Decimal(30), "draft")
     # nothing is left: back to the order with a message, and no new invoice
-    again = ada.post(f"/billing/from-order/{made_id}", follow_redirects=True)
+    again = ada.post(f"/sales/orders/{made_id}/invoice", follow_redirects=True)
     assert again.request.path == f"/sales/orders/{made_id}"
     assert "Everything on this order is invoiced already." in again.text
-    refused = ada.post(f"/billing/from-order/{quote_id}", follow_redirects=True)
-    assert "Only a confirmed order can be invoiced." in refused.text
-    assert ada.post("/billing/from-order/999999").status_code == 404
+    refused = ada.post(f"/sales/orders/{quote_id}/invoice", follow_redirects=True)
+    assert "cannot be done now" in refused.text
+    assert ada.post("/sales/orders/999999/invoice").status_code == 404
     with shop.app_context():
         assert count(Invoice) == 1
     # Bea bills but does not see orders; Sam sells but does not bill
     assert login(shop.test_client(), "bea").post(
-        f"/billing/from-order/{made_id}").status_code == 403
+        f"/sales/orders/{made_id}/invoice").status_code == 403
     assert login(shop.test_client(), "sam").post(
-        f"/billing/from-order/{made_id}").status_code == 403
+        f"/sales/orders/{made_id}/invoice").status_code == 403
 
 
 def test_partial_invoicing_and_credit_notes_make_quantities_invoiceable_again(shop_ctx):
@@ -129,7 +129,7 @@ def test_editing_an_orders_draft_invoice_keeps_it_linked_to_the_order(shop):
         "line_price_unit": ["10", ""], "line_discount": ["", ""], "line_tax_rate": ["", ""]})
     assert saved.status_code == 302
     assert ada.post(f"/billing/invoices/{draft_id}/post").status_code == 302
-    assert ada.post(f"/billing/from-order/{made_id}").status_code == 302
+    assert ada.post(f"/sales/orders/{made_id}/invoice").status_code == 302
     with shop.app_context():
         totals = db.session.execute(sa.select(Invoice.amount_total).order_by(Invoice.id)
                                     ).scalars().all()
