@@ -14,14 +14,17 @@ from decimal import Decimal
 import sqlalchemy as sa
 from babel.numbers import NumberFormatError, get_decimal_symbol, get_group_symbol
 from babel.numbers import parse_decimal as babel_parse
-from flask import url_for
+from flask import request, url_for
 from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core import access, records
+from core.db import db
 from core.errors import Refusal
 from core.money import line_amounts, money, totals
+from core.workflow import workflow_of
 
 Money = sa.Numeric(16, 2)
 Quantity = sa.Numeric(16, 3)
@@ -134,17 +137,50 @@ def _own_columns(line_cls) -> set[str]:
 # -- the editor ----------------------------------------------------------------------------
 @dataclass
 class Editor:
-    """How a module's document shows its lines: with a product picker (`products`: the
+    """How a module's document keeps and shows its lines: the line model and its column
+    pointing at the document (`lines`, `parent`), a product picker (`products`: the
     lookup's model name) whose choice fills the line from `price_endpoint` (given
     product_id, partner_id, quantity; answers description, price_unit, discount,
     tax_rate), and which of the module's own columns travel with a line unseen (an invoice
     line's order line)."""
+    lines: type
+    parent: str
     products: str | None = None
     price_endpoint: str | None = None
     hidden: tuple[str, ...] = ()
 
     def price_url(self) -> str:
         return url_for(self.price_endpoint) if self.price_endpoint else ""
+
+    def stored(self, document) -> list:
+        """The document's lines, in their order."""
+        return db.session.execute(sa.select(self.lines).where(
+            getattr(self.lines, self.parent) == document.id).order_by(self.lines.sequence)
+        ).scalars().all()
+
+    def save(self, model, document, values: dict):
+        """The posted lines and note (with `values`), through the one save path
+        (core.records), committed: (the saved document, None, None, None); or, refused,
+        (None, the document read afresh, the rows to show again, the errors), the rows as
+        typed, or the stored ones where the document's state locks its lines (nothing could
+        be typed there)."""
+        rows, errors = posted_rows(request.form, self)
+        if not errors:
+            try:
+                saved = records.save(model, {**values, "lines": rows,
+                                             "note": request.form.get("note") or None},
+                                     document)
+                db.session.commit()
+                return saved, None, None, None
+            except Refusal as exc:
+                db.session.rollback()
+                errors = [str(m) for m in exc.fields.values()] or [exc.message]
+        if document is not None:
+            document = access.get_for(model, document.id)
+            flow = workflow_of(model)
+            if flow is not None and flow.locks(document, "lines"):
+                rows = self.stored(document)
+        return None, document, rows, errors
 
 
 FIELDS = ("display_type", "product_id", "description", "quantity", "price_unit", "discount",

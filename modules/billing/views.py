@@ -14,7 +14,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 
-from core import access, records, translatable
+from core import access, translatable
 from core.db import db
 from core.documents import Editor, parse_number, posted_rows
 from core.errors import Refusal
@@ -71,7 +71,7 @@ def _decimal(text: str | None, default=None):
 
 
 # the order line an invoice line bills travels with it, so "invoice what is left" stays right
-EDITOR = Editor(hidden=("order_line_id",))
+EDITOR = Editor(InvoiceLine, "invoice_id", hidden=("order_line_id",))
 
 
 # -- invoices ----------------------------------------------------------------------------
@@ -114,35 +114,18 @@ def invoice_new():
 def invoice_edit(record_id):
     invoice = access.get_for(Invoice, record_id)
     if request.method == "GET":
-        lines = db.session.execute(sa.select(InvoiceLine).where(
-            InvoiceLine.invoice_id == invoice.id).order_by(InvoiceLine.sequence)
-        ).scalars().all()
-        return _invoice_page(invoice, lines)
+        return _invoice_page(invoice, EDITOR.stored(invoice))
     access.require("billing.invoice", "w")
     _posted()
     return _save_invoice(access.get_for(Invoice, record_id, "w", lock=True), {})
 
 
 def _save_invoice(invoice, values):
-    rows, errors = posted_rows(request.form, EDITOR)
-    if not errors:
-        try:
-            saved = records.save(Invoice, {**values, "note": request.form.get("note") or None,
-                                           "lines": rows}, invoice)
-            db.session.commit()
-        except Refusal as exc:
-            db.session.rollback()
-            errors = [str(m) for m in exc.fields.values()] or [exc.message]
-        else:
-            flash(_("Saved."), "success")
-            return redirect(url_for("billing.invoices_edit", record_id=saved.id))
-    if invoice is not None:
-        invoice = access.get_for(Invoice, invoice.id)
-        if Invoice.__workflow__.locks(invoice, "lines"):  # nothing could be typed
-            rows = db.session.execute(sa.select(InvoiceLine).where(
-                InvoiceLine.invoice_id == invoice.id).order_by(InvoiceLine.sequence)
-            ).scalars().all()
-    return _invoice_page(invoice, rows, errors, 422)
+    saved, invoice, rows, errors = EDITOR.save(Invoice, invoice, values)
+    if saved is None:
+        return _invoice_page(invoice, rows, errors, 422)
+    flash(_("Saved."), "success")
+    return redirect(url_for("billing.invoices_edit", record_id=saved.id))
 
 
 @bp.route("/invoices/<int:record_id>/pay", methods=["POST"])
@@ -175,8 +158,7 @@ def invoice_pay(record_id):
 @access.requires("billing.invoice", "r")
 def invoice_print(record_id):
     invoice = access.get_for(Invoice, record_id)
-    lines = db.session.execute(sa.select(InvoiceLine).where(
-        InvoiceLine.invoice_id == invoice.id).order_by(InvoiceLine.sequence)).scalars().all()
+    lines = EDITOR.stored(invoice)
     dues = services.installments(invoice)
     partner = db.session.get(Partner, invoice.partner_id)
     lang = translatable.document_language(partner)  # printed in the customer's language

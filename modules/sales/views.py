@@ -15,10 +15,9 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 
-from core import access, records, translatable
+from core import access, translatable
 from core.db import db
 from core.documents import Editor, posted_rows
-from core.errors import Refusal
 from core.partners.models import Partner
 from core.settings import get_setting, set_setting
 from core.taxes.models import tax_choices
@@ -213,7 +212,8 @@ def pool():
 
 
 # -- orders: the quotation editor, printing and states ----------------------------------------
-EDITOR = Editor(products="product", price_endpoint="sales.product_price")
+EDITOR = Editor(OrderLine, "order_id", products="product",
+                price_endpoint="sales.product_price")
 
 
 def _order_form(order, lines, errors=None, status=200):
@@ -260,44 +260,28 @@ def order_new():
 def order_edit(record_id):
     order = access.get_for(Order, record_id)
     if request.method == "GET":
-        lines = db.session.execute(sa.select(OrderLine).where(OrderLine.order_id == order.id)
-                                   .order_by(OrderLine.sequence)).scalars().all()
-        return _order_form(order, lines)
+        return _order_form(order, EDITOR.stored(order))
     access.require("sale.order", "w")
     _posted()
     return _save_order(access.get_for(Order, record_id, "w", lock=True), {})
 
 
 def _save_order(order, values):
-    """The quotation editor's lines and note, through the one save path (core.records);
-    a refusal shows above the lines and keeps what was typed."""
-    rows, errors = posted_rows(request.form, EDITOR)
-    if not errors:
-        try:
-            saved = records.save(Order, {**values, "note": request.form.get("note") or None,
-                                         "lines": rows}, order)
-            db.session.commit()
-        except Refusal as exc:
-            db.session.rollback()
-            errors = [str(m) for m in exc.fields.values()] or [exc.message]
-        else:
-            flash(_("Quotation %(name)s saved.", name=saved.name) if order is None
-                  else _("Saved."), "success")
-            return redirect(url_for("sales.orders_edit", record_id=saved.id))
-    if order is not None:
-        order = access.get_for(Order, order.id)
-        if Order.__workflow__.locks(order, "lines"):  # nothing could be typed: show it as is
-            rows = db.session.execute(sa.select(OrderLine).where(
-                OrderLine.order_id == order.id).order_by(OrderLine.sequence)).scalars().all()
-    return _order_form(order, rows, errors, 422)
+    """The quotation editor's lines and note; a refusal shows above the lines and keeps
+    what was typed."""
+    saved, order, rows, errors = EDITOR.save(Order, order, values)
+    if saved is None:
+        return _order_form(order, rows, errors, 422)
+    flash(_("Quotation %(name)s saved.", name=saved.name) if order is None else _("Saved."),
+          "success")
+    return redirect(url_for("sales.orders_edit", record_id=saved.id))
 
 
 @bp.route("/orders/<int:record_id>/print")
 @access.requires("sale.order", "r")
 def order_print(record_id):
     order = access.get_for(Order, record_id)
-    lines = db.session.execute(sa.select(OrderLine).where(OrderLine.order_id == order.id)
-                               .order_by(OrderLine.sequence)).scalars().all()
+    lines = EDITOR.stored(order)
     partner = db.session.get(Partner, order.partner_id)
     lang = translatable.document_language(partner)  # printed in the customer's language
     with translatable.in_language(lang):
