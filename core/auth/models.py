@@ -145,3 +145,25 @@ class ApiToken(db.Model):
         record.last_used_at = utcnow()
         user = db.session.get(User, record.user_id)
         return user if user is not None and user.active else None
+
+
+class UserSession(db.Model):
+    """One signed-in browser. The session cookie and the "keep me signed in" cookie carry
+    its key (only the key's SHA-256 is stored), so ending the row ends both at once:
+    signing out, a password change or reset, and deactivating the user end them, and a
+    user sees and ends their other sessions on their profile."""
+
+    __tablename__ = "core_user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("core_user.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    remember: Mapped[bool] = mapped_column(default=False)
+    address: Mapped[str | None] = mapped_column(sa.String(64))
+    user_agent: Mapped[str | None] = mapped_column(sa.String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(index=True)
+
+    user: Mapped[User] = relationship(lazy="joined")
