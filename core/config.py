@@ -29,6 +29,14 @@ class Defaults:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    # Served over HTTPS (None: when PREFERRED_URL_SCHEME is "https"): Secure cookies and
+    # Strict-Transport-Security for this many seconds.
+    ERP_HTTPS = None
+    ERP_HSTS_SECONDS = 365 * 24 * 3600
+    # Reverse proxies in front of the app (nginx: 1) whose X-Forwarded-For, -Proto and
+    # -Host are believed; 0 believes none (the app faces clients directly).
+    ERP_TRUSTED_PROXIES = 0
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     ERP_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
     ERP_ATTACHMENTS_DIR = None  # default: instance/attachments
@@ -61,6 +69,8 @@ _ENV = {
     "ERP_SMTP_PASSWORD": ("ERP_SMTP_PASSWORD", str),
     "ERP_MAIL_FROM": ("ERP_MAIL_FROM", str),
     "ERP_RUN_SCHEDULER": ("ERP_RUN_SCHEDULER", lambda v: v.lower() in ("1", "true", "yes")),
+    "ERP_TRUSTED_PROXIES": ("ERP_TRUSTED_PROXIES", int),
+    "ERP_HTTPS": ("ERP_HTTPS", lambda v: v.lower() in ("1", "true", "yes")),
 }
 
 
@@ -77,6 +87,11 @@ def load(app, overrides: dict | None) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(
             Path(app.instance_path) / "erp.sqlite3"
         )
+    if app.config.get("ERP_HTTPS") is None:
+        app.config["ERP_HTTPS"] = app.config.get("PREFERRED_URL_SCHEME") == "https"
+    if app.config["ERP_HTTPS"]:
+        app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True,
+                          PREFERRED_URL_SCHEME="https")
     if not app.config["SECRET_KEY"]:
         # Without `init` there is no key yet; a per-process one keeps the app usable for
         # commands, and sessions simply do not survive a restart.

@@ -2,6 +2,7 @@
 files only."""
 from flask import redirect, request
 from flask_wtf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 csrf = CSRFProtect()
 
@@ -29,6 +30,14 @@ def redirect_back(fallback: str = "/"):
 
 def init_app(app) -> None:
     csrf.init_app(app)
+    proxies = int(app.config.get("ERP_TRUSTED_PROXIES") or 0)
+    if proxies:
+        # request.remote_addr (login limits), the scheme and the host become the client's,
+        # as the last `proxies` hops report them; headers from further out are not believed
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies,
+                                x_host=proxies)
+    hsts = f"max-age={int(app.config['ERP_HSTS_SECONDS'])}" if app.config.get("ERP_HTTPS") \
+        else None
 
     @app.after_request
     def _headers(response):
@@ -36,4 +45,6 @@ def init_app(app) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if hsts:
+            response.headers.setdefault("Strict-Transport-Security", hsts)
         return response
