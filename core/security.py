@@ -1,5 +1,8 @@
 """HTTP security headers. The CSP allows no inline script: pages load JS from our static
 files only."""
+import unicodedata
+from urllib.parse import unquote, urlsplit
+
 from flask import redirect, request
 from flask_wtf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -13,14 +16,40 @@ CSP = (
 )
 
 
+# Characters a browser reads as a slash or drops from a URL, or that NFKC turns into one
+_SLASHES = frozenset("\\\u2044\u2215\u29f5\u29f8\u29f9\ufe68\uff0f\uff3c")
+
+
+def _on_this_site(url: str) -> bool:
+    """Whether a browser would read `url` as a path of this site or a URL of this host."""
+    if any(c in _SLASHES for c in url):
+        return False
+    if url.startswith("/"):
+        return not url.startswith("//")
+    parts = urlsplit(url)
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc) \
+        and parts.netloc.lower() == request.host.lower()
+
+
 def safe_target(target: str | None, fallback: str) -> str:
-    """`target` when it stays on this site (a local path, or a URL of this host), else
-    `fallback`: the one check behind every redirect to a URL that came from outside."""
-    if target and target.startswith(request.host_url):
-        return target
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return fallback
+    """`target` when it stays on this site (a local path, or an http(s) URL of this host),
+    else `fallback`: the one check behind every redirect to a URL that came from outside.
+    Refused: control, format and space characters anywhere (browsers drop tabs and
+    newlines, so "/<tab>/evil" is "//evil", and a newline would break the header),
+    backslashes and slash lookalikes, and whatever reads as another host once
+    percent-decoded or NFKC-normalised ("/%2F%2Fevil", a fullwidth solidus)."""
+    if not target or not isinstance(target, str) or len(target) > 2048:
+        return fallback
+    if any(unicodedata.category(c)[0] in "CZ" for c in target):
+        return fallback
+    decoded = unquote(target)
+    for url in (target, decoded, unicodedata.normalize("NFKC", target),
+                unicodedata.normalize("NFKC", decoded)):
+        # what a lenient reader makes of it: the invisible characters dropped
+        url = "".join(c for c in url if unicodedata.category(c)[0] not in "CZ")
+        if not _on_this_site(url):
+            return fallback
+    return target
 
 
 def redirect_back(fallback: str = "/"):
