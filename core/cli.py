@@ -26,7 +26,7 @@ def main() -> None:
 
 def core_commands() -> dict[str, click.Command]:
     return {c.name: c for c in (init_command, modules_group, users_group, demo_group,
-                                scheduler_group)}
+                                scheduler_group, backup_command, restore_command)}
 
 
 def init_app(app) -> None:
@@ -322,3 +322,52 @@ def scheduler_run(job_id, firing):
         return
     click.echo("scheduler running; Ctrl+C stops it")
     scheduler.build(app, blocking=True).start()
+
+
+# -- backup and restore ------------------------------------------------------------------
+@click.command("backup")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@with_appcontext
+def backup_command(path):
+    """Back up the database and the attachments into one .tar.gz at PATH (a file, or a
+    folder; default: instance/backups/erp-DATE.tar.gz). Safe while the app runs."""
+    from core import backup
+
+    try:
+        written, manifest = backup.backup(path)
+    except backup.BackupError as exc:
+        _fail(exc)
+    size = written.stat().st_size
+    click.echo(f"backup written to {written} ({size / 1e6:.1f} MB: "
+               f"{manifest['database']['dialect']} database, "
+               f"{manifest['attachments']} attachments)")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_yes
+@with_appcontext
+def restore_command(path, yes):
+    """Replace the database and the attachments with a backup's. Stop the web, scheduler
+    and worker processes first, and start them again after."""
+    from core import backup
+
+    try:
+        manifest = backup.read_manifest(path)
+    except backup.BackupError as exc:
+        _fail(exc)
+    enabled = sorted(n for n, m in manifest["modules"].items() if m["state"] == "enabled")
+    click.echo(f"backup of {manifest['created_at']}: {manifest['database']['dialect']} "
+               f"database, modules enabled: {', '.join(enabled) or '-'}, "
+               f"{manifest['attachments']} attachments")
+    target = db.engine.url.render_as_string(hide_password=True)
+    if not yes:
+        click.confirm(f"replace everything in {target} and the attachments folder?",
+                      abort=True)
+    try:
+        backup.restore(path)
+    except backup.BackupError as exc:
+        _fail(exc)
+    click.echo(f"restored into {target}; schema revisions: "
+               f"{', '.join(manifest['revisions']) or '-'}")
+    click.echo("if this code is newer than the backup, run `modules upgrade` next")

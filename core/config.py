@@ -40,6 +40,7 @@ class Defaults:
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     ERP_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
     ERP_ATTACHMENTS_DIR = None  # default: instance/attachments
+    ERP_PG_BIN_DIR = None  # pg_dump and pg_restore (default: newest PostgreSQL's, or PATH)
     # Login limits: failed attempts per account, and all attempts per address, per window.
     ERP_LOGIN_WINDOW_SECONDS = 300  # sliding
     ERP_LOGIN_FAILURES_PER_ACCOUNT = 5
@@ -70,6 +71,8 @@ _ENV = {
     "ERP_MAIL_FROM": ("ERP_MAIL_FROM", str),
     "ERP_RUN_SCHEDULER": ("ERP_RUN_SCHEDULER", lambda v: v.lower() in ("1", "true", "yes")),
     "ERP_TRUSTED_PROXIES": ("ERP_TRUSTED_PROXIES", int),
+    "ERP_ATTACHMENTS_DIR": ("ERP_ATTACHMENTS_DIR", str),
+    "ERP_PG_BIN_DIR": ("ERP_PG_BIN_DIR", str),
     "ERP_HTTPS": ("ERP_HTTPS", lambda v: v.lower() in ("1", "true", "yes")),
 }
 

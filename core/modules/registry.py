@@ -29,6 +29,7 @@ CORE = "core"
 CORE_DIR = Path(__file__).resolve().parent.parent
 # the command names core (core.cli) and Flask keep for themselves: a module takes none
 RESERVED_COMMANDS = frozenset({"init", "modules", "users", "demo", "scheduler", "bench",
+                               "backup", "restore",
                                "run", "shell", "routes"})
 CORE_PARTS = ["core.partners", "core.activities", "core.taxes"]
 
