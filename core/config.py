@@ -30,6 +30,10 @@ class Defaults:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    # "Keep me signed in" lasts this long (seconds) after signing in, in the cookie and on
+    # the server; a session without it ends after this long without a request.
+    REMEMBER_COOKIE_DURATION = 30 * 24 * 3600
+    ERP_SESSION_IDLE_SECONDS = 24 * 3600
     # Served over HTTPS (None: when PREFERRED_URL_SCHEME is "https"): Secure cookies and
     # Strict-Transport-Security for this many seconds.
     ERP_HTTPS = None

@@ -1,7 +1,7 @@
 """Users, groups and login."""
 from flask_login import LoginManager
 
-from .models import User
+from .models import User  # noqa: F401  (core.auth.User, as before)
 
 login_manager = LoginManager()
 
@@ -9,9 +9,10 @@ login_manager = LoginManager()
 def init_app(app) -> None:
     from core import ratelimit
 
-    from . import admin, views
+    from . import admin, sessions, views
 
     login_manager.init_app(app)
+    app.teardown_request(sessions.save_last_seen)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
     ratelimit.init_app(app)
@@ -20,8 +21,8 @@ def init_app(app) -> None:
 
 
 @login_manager.user_loader
-def _load_user(user_id: str):
-    from core.db import db
+def _load_user(key: str):
+    """The session and remember cookies carry a session's key (core.auth.sessions)."""
+    from . import sessions
 
-    user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
+    return sessions.load(key)

@@ -10,6 +10,7 @@ from core import access
 from core.db import db
 from core.modules import get_registry
 
+from . import sessions
 from .forms import NewUserForm, ResetPasswordForm, TeamForm, UserForm
 from .models import Team, TeamMember, User
 
@@ -63,6 +64,8 @@ def _save_user(user: User, form: UserForm) -> bool:
     user.set_groups(form.groups.data)
     db.session.add(user)
     db.session.flush()
+    if not user.active:
+        sessions.end(user.id)  # deactivated: signed out everywhere, now
     db.session.execute(sa.delete(TeamMember).where(TeamMember.user_id == user.id))
     if form.teams.data:
         db.session.execute(sa.insert(TeamMember),
@@ -116,7 +119,18 @@ def user_edit(user_id):
             return redirect(url_for("users.user_edit", user_id=user.id))
         db.session.rollback()
     status = 422 if request.method == "POST" else 200
-    return render_template("settings/user_form.html", form=form, user=user, reset=reset), status
+    return _user_page(form, user, reset), status
+
+
+def _user_page(form, user: User, reset):
+    return render_template("settings/user_form.html", form=form, user=user, reset=reset,
+                           sessions=sessions.active(user.id),
+                           describe_agent=sessions.describe_agent)
+
+
+def _own_session(user: User) -> int | None:
+    """The admin's current session when `user` is themselves: kept when theirs end."""
+    return current_user.session_id if user.id == current_user.id else None
 
 
 @bp.route("/users/<int:user_id>/password", methods=["POST"])
@@ -126,11 +140,23 @@ def user_reset_password(user_id):
     reset = ResetPasswordForm(prefix="reset")
     if reset.validate_on_submit():
         user.set_password(reset.password.data)
+        sessions.end(user.id, keep=_own_session(user))  # the old password's sessions end
         db.session.commit()
         flash(_("The password of %(name)s is reset.", name=user.name), "success")
         return redirect(url_for("users.user_edit", user_id=user.id))
     form = _user_form(UserForm, user)
-    return render_template("settings/user_form.html", form=form, user=user, reset=reset), 422
+    return _user_page(form, user, reset), 422
+
+
+@bp.route("/users/<int:user_id>/sessions/end", methods=["POST"])
+@access.admin_required
+def user_end_sessions(user_id):
+    """Sign the user out everywhere (but an admin's own current session)."""
+    user = db.session.get(User, user_id) or abort(404)
+    sessions.end(user.id, keep=_own_session(user))
+    db.session.commit()
+    flash(_("%(name)s is signed out everywhere.", name=user.name), "success")
+    return redirect(url_for("users.user_edit", user_id=user.id))
 
 
 @bp.route("/teams")

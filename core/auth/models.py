@@ -40,6 +40,24 @@ class User(UserMixin, db.Model):
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
 
+    # The signed-in session this object stands for in the current request (core.auth.
+    # sessions sets them): its key is what the session and remember cookies carry.
+    session_key = None
+    session_id = None
+
+    def get_id(self) -> str | None:
+        """Flask-Login's id for the cookies: the session's key, never the user's id, so that
+        ending the session (its row) ends every cookie that carries it."""
+        return self.session_key
+
+    def __eq__(self, other):  # UserMixin compares get_id(), which is per session
+        return isinstance(other, User) and self.id is not None and self.id == other.id
+
+    def __ne__(self, other):
+        return not self.__eq__(other)
+
+    __hash__ = object.__hash__
+
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)  # scrypt
 
@@ -167,3 +185,7 @@ class UserSession(db.Model):
     ended_at: Mapped[datetime | None] = mapped_column(index=True)
 
     user: Mapped[User] = relationship(lazy="joined")
+
+    @staticmethod
+    def digest(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()

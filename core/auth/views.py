@@ -4,6 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -19,6 +20,7 @@ from core import access
 from core.db import db, utcnow
 from core.security import safe_target
 
+from . import sessions
 from .forms import ChangePasswordForm, LoginForm, PreferencesForm, TokenForm
 from .models import ApiToken, User
 
@@ -46,6 +48,8 @@ def login():
         if user is not None and user.active and user.check_password(form.password.data):
             limits["account"].reset(account)
             session.clear()  # a fresh session on sign-in: no fixation
+            sessions.start(user, remember=bool(form.remember.data))
+            db.session.commit()
             login_user(user, remember=form.remember.data)
             return redirect(safe_target(request.args.get("next"), url_for("home.index")))
         limits["account"].hit(account)
@@ -57,8 +61,12 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @access.signed_in
 def logout():
+    if current_user.session_id:
+        sessions.end(current_user.id, [current_user.session_id])
+        db.session.commit()
     logout_user()
     session.clear()
+    session["_remember"] = "clear"  # Flask-Login deletes the remember cookie after this
     return redirect(url_for("auth.login"))
 
 
@@ -82,6 +90,8 @@ def profile():
             password.current.errors.append(_("This is not your current password."))
         else:
             current_user.set_password(password.password.data)
+            # whoever had the old password is signed out everywhere but here
+            sessions.end(current_user.id, keep=current_user.session_id)
             db.session.commit()
             flash(_("Your password is changed."), "success")
             return redirect(url_for("auth.profile"))
@@ -95,7 +105,31 @@ def profile():
     ).scalars().all()
     status = 422 if request.method == "POST" and new_token is None else 200
     return render_template("auth/profile.html", prefs=prefs, password=password,
-                           token_form=token_form, tokens=tokens, new_token=new_token), status
+                           token_form=token_form, tokens=tokens, new_token=new_token,
+                           sessions=sessions.active(current_user.id),
+                           describe_agent=sessions.describe_agent), status
+
+
+@bp.route("/profile/sessions/<int:session_id>/end", methods=["POST"])
+@access.signed_in
+def end_session(session_id):
+    """Sign out one of one's own sessions (another browser, a lost phone)."""
+    if not sessions.end(current_user.id, [session_id]):
+        abort(404)
+    db.session.commit()
+    if session_id == current_user.session_id:
+        return logout()
+    flash(_("That session is signed out."), "success")
+    return redirect(url_for("auth.profile"))
+
+
+@bp.route("/profile/sessions/end-others", methods=["POST"])
+@access.signed_in
+def end_other_sessions():
+    sessions.end(current_user.id, keep=current_user.session_id)
+    db.session.commit()
+    flash(_("Your other sessions are signed out."), "success")
+    return redirect(url_for("auth.profile"))
 
 
 @bp.route("/profile/tokens/<int:token_id>/revoke", methods=["POST"])
