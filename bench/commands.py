@@ -16,6 +16,8 @@ import click
 import sqlalchemy as sa
 from sqlalchemy import event
 
+from bench.load import bench_load
+
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "王", "李", "张", "刘", "陈", "Smith", "Brown"]
 GIVEN = ["An", "Bình", "Chi", "Dũng", "Hà", "伟", "芳", "娜", "敏", "静", "Anna", "James"]
 CITIES = ["Hà Nội", "TP. Hồ Chí Minh", "Đà Nẵng", "上海", "北京", "深圳", "Singapore", "London"]
@@ -32,6 +34,7 @@ class BenchGroup(click.Group):
         super().__init__("bench", help="Benchmarks and data generators; they print figures "
                                        "(modules add theirs with module.bench).")
         self.add_command(bench_lists)
+        self.add_command(bench_load)
         self.registry = registry
 
     def workloads(self) -> dict[str, tuple[str, object]]:

@@ -74,3 +74,5 @@ def post_fork(server, worker):
     with app.app_context():
         for engine in db.engines.values():
             engine.dispose(close=False)
+    server.log.info("worker %s: database connections of the preloaded app dropped",
+                    worker.pid)
