@@ -45,10 +45,13 @@ class Defaults:
     ERP_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
     ERP_ATTACHMENTS_DIR = None  # default: instance/attachments
     ERP_PG_BIN_DIR = None  # pg_dump and pg_restore (default: newest PostgreSQL's, or PATH)
-    # Login limits: failed attempts per account, and all attempts per address, per window.
-    ERP_LOGIN_WINDOW_SECONDS = 300  # sliding
+    # Login limits (core/ratelimit.py): attempts per account from one address before each
+    # next one waits 2, 4, 8... seconds (at most ERP_LOGIN_MAX_DELAY_SECONDS); and failures
+    # per address across all accounts per window (a burst, then window/limit apart).
+    ERP_LOGIN_WINDOW_SECONDS = 300
     ERP_LOGIN_FAILURES_PER_ACCOUNT = 5
     ERP_LOGIN_ATTEMPTS_PER_ADDRESS = 30
+    ERP_LOGIN_MAX_DELAY_SECONDS = 900
     # Outgoing mail (the outbox job delivers it)
     ERP_SMTP_HOST = "127.0.0.1"
     ERP_SMTP_PORT = 25
@@ -57,6 +60,9 @@ class Defaults:
     ERP_SMTP_PASSWORD = None
     ERP_MAIL_FROM = "erp@localhost"
     ERP_RATELIMIT_REDIS_URL = None  # e.g. redis://127.0.0.1:6379/0, shared by all workers
+    # Without Redis the limits are kept in the "database" (shared by the workers and hosts
+    # using it); "memory" keeps them per process (tests, a single worker)
+    ERP_RATELIMIT_STORAGE = "database"
 
 
 # Environment variables read as configuration, with how to parse each.
@@ -68,6 +74,7 @@ _ENV = {
     "ERP_DEFAULT_TIMEZONE": ("ERP_DEFAULT_TIMEZONE", str),
     "ERP_DEFAULT_THEME": ("ERP_DEFAULT_THEME", str),
     "ERP_RATELIMIT_REDIS_URL": ("ERP_RATELIMIT_REDIS_URL", str),
+    "ERP_RATELIMIT_STORAGE": ("ERP_RATELIMIT_STORAGE", str),
     "ERP_SMTP_HOST": ("ERP_SMTP_HOST", str),
     "ERP_SMTP_PORT": ("ERP_SMTP_PORT", int),
     "ERP_SMTP_USER": ("ERP_SMTP_USER", str),

@@ -35,24 +35,23 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        limits = current_app.extensions["erp.login_limits"]
-        account = "login:" + form.login.data.strip().lower()
-        address = "addr:" + (request.remote_addr or "?")
-        if limits["account"].blocked(account) or limits["address"].blocked(address):
+        # counted before the password is checked, given back if it is right (ratelimit.py)
+        attempt = current_app.extensions["erp.login_limits"].attempt(form.login.data,
+                                                                     request.remote_addr)
+        if not attempt.allowed:
             flash(_("Too many attempts; please wait a moment and try again."), "danger")
-            return render_template("auth/login.html", form=form), 429
-        limits["address"].hit(address)
+            return render_template("auth/login.html", form=form), 429, {
+                "Retry-After": str(attempt.retry_after)}
         user = db.session.execute(
             sa.select(User).where(User.login == form.login.data.strip())
         ).scalar()
         if user is not None and user.active and user.check_password(form.password.data):
-            limits["account"].reset(account)
+            attempt.succeeded()
             session.clear()  # a fresh session on sign-in: no fixation
             sessions.start(user, remember=bool(form.remember.data))
             db.session.commit()
             login_user(user, remember=form.remember.data)
             return redirect(safe_target(request.args.get("next"), url_for("home.index")))
-        limits["account"].hit(account)
         flash(_("Wrong login or password."), "danger")
         status = 401
     return render_template("auth/login.html", form=form), status

@@ -1,7 +1,9 @@
-"""user sessions
+"""user sessions and rate limits
 
 Each signed-in browser is a row (core.auth.models.UserSession), so that signing out, a
-password change and deactivation end every cookie of the user at once.
+password change and deactivation end every cookie of the user at once. `core_rate_limit`
+keeps the sign-in limits (core.ratelimit.RateLimit) where every worker and host sees them
+when there is no Redis.
 
 Revision ID: core_0003
 Revises: core_0002
@@ -38,9 +40,24 @@ def upgrade():
                               unique=False)
         batch_op.create_index(batch_op.f('ix_core_user_session_ended_at'), ['ended_at'],
                               unique=False)
+    op.create_table(
+        'core_rate_limit',
+        sa.Column('key', sa.String(length=100), nullable=False),
+        sa.Column('hits', sa.Integer(), nullable=False),
+        sa.Column('at', sa.Float(), nullable=False),
+        sa.Column('wait', sa.Float(), nullable=False),
+        sa.Column('expires', sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint('key', name=op.f('pk_core_rate_limit')),
+    )
+    with op.batch_alter_table('core_rate_limit', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_core_rate_limit_expires'), ['expires'],
+                              unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('core_rate_limit', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_core_rate_limit_expires'))
+    op.drop_table('core_rate_limit')
     with op.batch_alter_table('core_user_session', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_core_user_session_ended_at'))
         batch_op.drop_index(batch_op.f('ix_core_user_session_user_id'))
