@@ -59,6 +59,10 @@ class Defaults:
     ERP_SMTP_USER = None
     ERP_SMTP_PASSWORD = None
     ERP_MAIL_FROM = "erp@localhost"
+    # Links in mail start with this (e.g. https://erp.example.com); default: the address the
+    # request came to. A password reset link works this long (seconds), and once.
+    ERP_BASE_URL = None
+    ERP_PASSWORD_RESET_SECONDS = 3600
     ERP_RATELIMIT_REDIS_URL = None  # e.g. redis://127.0.0.1:6379/0, shared by all workers
     # Without Redis the limits are kept in the "database" (shared by the workers and hosts
     # using it); "memory" keeps them per process (tests, a single worker)
@@ -80,6 +84,7 @@ _ENV = {
     "ERP_SMTP_USER": ("ERP_SMTP_USER", str),
     "ERP_SMTP_PASSWORD": ("ERP_SMTP_PASSWORD", str),
     "ERP_MAIL_FROM": ("ERP_MAIL_FROM", str),
+    "ERP_BASE_URL": ("ERP_BASE_URL", str),
     "ERP_RUN_SCHEDULER": ("ERP_RUN_SCHEDULER", lambda v: v.lower() in ("1", "true", "yes")),
     "ERP_TRUSTED_PROXIES": ("ERP_TRUSTED_PROXIES", int),
     "ERP_ATTACHMENTS_DIR": ("ERP_ATTACHMENTS_DIR", str),

@@ -300,6 +300,10 @@ def init_app(app) -> None:
         storage, "login", free=config["ERP_LOGIN_FAILURES_PER_ACCOUNT"],
         per_address=config["ERP_LOGIN_ATTEMPTS_PER_ADDRESS"],
         window=config["ERP_LOGIN_WINDOW_SECONDS"], max_delay=config["ERP_LOGIN_MAX_DELAY_SECONDS"])
+    # "Forgot your password?": a few requests per login or email and address, ten an hour
+    # per address (core.auth.reset also caps the mails one user gets)
+    app.extensions["erp.reset_limits"] = Limits(storage, "reset", free=3, per_address=10,
+                                                window=3600, max_delay=3600)
     if storage.name == "memory":
         log.warning("login limits are kept in this process's memory: each worker counts "
                     "alone (set ERP_RATELIMIT_REDIS_URL, or leave ERP_RATELIMIT_STORAGE to "

@@ -73,6 +73,10 @@ class ResetPasswordForm(NewPasswordMixin, FlaskForm):
     pass
 
 
+class ForgotPasswordForm(FlaskForm):
+    login = StringField(_l("Login or email"), validators=[DataRequired(), Length(max=254)])
+
+
 class TokenForm(FlaskForm):
     name = StringField(_l("Token name"), validators=[DataRequired(), Length(max=128)])
 

@@ -20,8 +20,15 @@ from core import access
 from core.db import db, utcnow
 from core.security import safe_target
 
-from . import sessions
-from .forms import ChangePasswordForm, LoginForm, PreferencesForm, TokenForm
+from . import reset, sessions
+from .forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    PreferencesForm,
+    ResetPasswordForm,
+    TokenForm,
+)
 from .models import ApiToken, User
 
 bp = Blueprint("auth", __name__)
@@ -39,9 +46,7 @@ def login():
         attempt = current_app.extensions["erp.login_limits"].attempt(form.login.data,
                                                                      request.remote_addr)
         if not attempt.allowed:
-            flash(_("Too many attempts; please wait a moment and try again."), "danger")
-            return render_template("auth/login.html", form=form), 429, {
-                "Retry-After": str(attempt.retry_after)}
+            return _too_many("auth/login.html", attempt, form=form)
         user = db.session.execute(
             sa.select(User).where(User.login == form.login.data.strip())
         ).scalar()
@@ -55,6 +60,52 @@ def login():
         flash(_("Wrong login or password."), "danger")
         status = 401
     return render_template("auth/login.html", form=form), status
+
+
+def _too_many(template: str, attempt, **context):
+    flash(_("Too many attempts; please wait a moment and try again."), "danger")
+    return render_template(template, **context), 429, {"Retry-After": str(attempt.retry_after)}
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@access.public
+def forgot_password():
+    """Ask for a link to choose a new password. The answer is the same whether an account
+    matches or not, so it tells nobody which logins and addresses exist."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        attempt = current_app.extensions["erp.reset_limits"].attempt(form.login.data,
+                                                                     request.remote_addr)
+        if not attempt.allowed:
+            return _too_many("auth/forgot.html", attempt, form=form)
+        for user in reset.matching_users(form.login.data):
+            reset.send_link(user)
+        db.session.commit()
+        flash(_("If an account has this login or email address, a link to choose a new "
+                "password is on its way there."), "info")
+        return redirect(url_for("auth.login"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("auth/forgot.html", form=form), status
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@access.public
+def reset_password(token):
+    """The link of the mail: choose a new password, then sign in with it. Every session of
+    the user ends; none is started here."""
+    private = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+    user = reset.user_for(token)
+    if user is None:
+        return render_template("auth/reset.html", form=None), 400, private
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        user.set_password(form.password.data)  # which also spends the link
+        sessions.end(user.id)
+        db.session.commit()
+        flash(_("Your password is changed. Sign in with the new one."), "success")
+        return redirect(url_for("auth.login"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("auth/reset.html", form=form, user=user), status, private
 
 
 @bp.route("/logout", methods=["POST"])
