@@ -41,10 +41,19 @@ GUNICORN_CONF = ROOT / "deploy" / "gunicorn.conf.py"
 # may hold only so many open leads), everyone creates and updates partners
 USERS = [("admin", "admin"), ("demo", "demo"), ("demo_zh", "demo")]
 CITIES = ["Hà Nội", "Đà Nẵng", "上海", "深圳", "Singapore", "London"]
-# (kind, weight): about a quarter writes
+# (kind, weight): 70% reads, 30% writes unless --writes says otherwise
 MIX = [("page list", 16), ("page record", 12), ("api list", 24), ("api record", 18),
        ("create partner", 10), ("create lead", 6), ("update partner", 9),
        ("action lead", 5)]
+WRITES = {"create partner", "create lead", "update partner", "action lead"}
+
+
+def weights(share: float) -> list[float]:
+    """MIX's weights with writes making `share` of the requests."""
+    reads = sum(w for kind, w in MIX if kind not in WRITES)
+    writes = sum(w for kind, w in MIX if kind in WRITES)
+    return [w * share / writes if kind in WRITES else w * (1 - share) / reads
+            for kind, w in MIX]
 LIST_PAGES = ["/contacts/partners", "/sales/leads", "/sales/orders",
               "/sales/opportunities/board", "/"]
 PAGES = {"partner": "/contacts/partners/", "sale.lead": "/sales/leads/"}
@@ -251,11 +260,11 @@ def visible_ids(base: str, token: str, model: str) -> list[int]:
 
 
 def run_clients(base: str, users: dict, seconds: float, connections: int, seed: int,
-                tag: str) -> Results:
+                tag: str, share: float = 0.3) -> Results:
     """users: login -> {"token", "cookies", "readable": models, model: ids it may read}."""
     results = Results()
     deadline = time.monotonic() + seconds
-    kinds, weights = zip(*MIX, strict=True)
+    kinds, mix = [kind for kind, _w in MIX], weights(share)
     logins = list(users)
     admin = users["admin"]
 
@@ -270,7 +279,7 @@ def run_clients(base: str, users: dict, seconds: float, connections: int, seed: 
         timings, statuses, written = defaultdict(list), Counter(), []
         count = 0
         while time.monotonic() < deadline:
-            kind = rng.choices(kinds, weights)[0]
+            kind = rng.choices(kinds, mix)[0]
             if kind == "update partner" and not mine:
                 kind = "create partner"
             if kind == "action lead" and not leads:
@@ -438,8 +447,10 @@ def server_errors(log: Path, limit: int = 3) -> list[str]:
 @click.option("--workers", default=2, show_default=True, help="gunicorn workers.")
 @click.option("--threads", default=1, show_default=True,
               help="Threads per gunicorn worker (more than 1: gthread).")
+@click.option("--writes", "share", default=0.3, show_default=True,
+              type=click.FloatRange(0, 1), help="The share of requests that write.")
 @click.option("--seed", default=1, show_default=True, help="Random seed of the mix.")
-def bench_load(seconds, connections, url, database_url, workers, threads, seed):
+def bench_load(seconds, connections, url, database_url, workers, threads, share, seed):
     """The whole stack under C concurrent clients for N seconds: throughput, latency,
     errors, and a check that no acknowledged write was lost."""
     scratch = Path(tempfile.mkdtemp(prefix="erp-load-"))
@@ -471,10 +482,11 @@ def bench_load(seconds, connections, url, database_url, workers, threads, seed):
             if not me["readable"]:
                 raise click.ClickException(f"{login} may read no partner and no lead")
             users[login] = me
-        click.echo(f"load: {connections} connections for {seconds:g} s against {where}")
+        click.echo(f"load: {connections} connections for {seconds:g} s, {share:.0%} writes, "
+                   f"against {where}")
         tag = f"Load {secrets.token_hex(3)}"
         started = time.perf_counter()
-        results = run_clients(base, users, seconds, connections, seed, tag)
+        results = run_clients(base, users, seconds, connections, seed, tag, share)
         elapsed = time.perf_counter() - started
         lost = lost_writes(base, tokens["admin"], results.written, min(connections, 8))
         report(results, elapsed, lost)
