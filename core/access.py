@@ -6,7 +6,8 @@ through `select_for` / `get_for` and checks rights with `require`, so they canno
 - Model access (`[access."group"]` tables: r, c, w, d per model) adds up over a user's
   groups.
 - Named rights (`[[rights]]`: "sales.override") say what a group may do beyond reading and
-  writing records; `has_right` checks them.
+  writing records; `has_right` checks them. A field may need one to be written
+  (`info={"write_right": ...}` on its column: `field_right`, enforced by core.records).
 - Record rules are Python: `module.record_rule("sale.order", "sales.user", own_orders)`,
   a function of the user returning a SQL condition. A user sees the union of what all
   their groups' rules allow (a team lead's group may bring a wider rule without granting
@@ -74,6 +75,24 @@ def has_right(right_id: str, user=None) -> bool:
         return True
     right = get_registry().declared_rights().get(right_id)
     return right is not None and not groups.isdisjoint(right["groups"])
+
+
+def field_right(model_cls, name: str) -> str | None:
+    """The named right writing field `name` of `model_cls` needs, as its column declares
+    it (`info={"write_right": "sales.assign"}`; a many-to-many relationship's info too), or
+    None when the model right is enough."""
+    mapper = sa.inspect(model_cls)
+    if name in mapper.column_attrs:
+        return mapper.column_attrs[name].columns[0].info.get("write_right")
+    relation = mapper.relationships.get(name)
+    return relation.info.get("write_right") if relation is not None else None
+
+
+def may_write_field(model_cls, name: str, user=None) -> bool:
+    """Whether the user may change field `name` (see `field_right`); records.save enforces
+    it, forms show the field read-only, the API documents it."""
+    right = field_right(model_cls, name)
+    return right is None or has_right(right, user)
 
 
 def require(model: str, perm: str = "r") -> None:

@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from flask import abort
 from flask_babel import gettext as _
 
-from core import access
+from core import access, records
 from core.db import db
 from core.errors import Refusal, Warn
 from core.timeline import TimelineEntry, acting_user_id
@@ -156,6 +157,10 @@ def run(model_cls, action: Action, record_id, payload: dict):
         user_id=acting_user_id(),
         changes={k: [None, v] for k, v in params.items() if isinstance(v, str)} or None))
     db.session.flush()
+    # still within the user's record rules, as a save must be (an action may not hand the
+    # record to someone out of the user's reach); one it deleted is not checked
+    if sa.inspect(record).persistent and not records.reachable(record, action.perm):
+        abort(403)
     if isinstance(result, list):
         return Done(record, [w for w in result if isinstance(w, Warn)])
     return Done(result if result is not None else record, [])

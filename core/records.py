@@ -1,8 +1,12 @@
 """One save path. A form, a CSV import and the API create and update records through
 `save()`, so the same steps hold whichever way a record comes in:
 
-1. a new record starts from the model's defaults;
-2. fields the record's state locks are refused (core.workflow);
+1. a new record starts from the model's defaults; a record being changed must be within
+   the writer's record rules as it is (else 404, as if it were not there);
+2. fields the record's state locks are refused (core.workflow), and so are fields whose
+   column needs a named right the writer does not hold (`info={"write_right": ...}`:
+   403, naming each field) unless the value stays as it is, or, on a new record, is the
+   default or the writer themselves (an owner field);
 3. the values are written, then the saving hooks of enabled modules run (numbering,
    lines, totals, the owner's rules; a hook refuses with core.errors.Refusal);
 4. the record is flushed and must still be within the user's record rules (a write may
@@ -13,10 +17,13 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import abort
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from core import access
+from core.auth.models import User
 from core.db import db
+from core.errors import Refusal
 from core.modules import get_registry
 from core.workflow import check_locked
 
@@ -78,7 +85,10 @@ def save(model_cls, values: dict, record=None):
             record.created_by_id = current_user.id
     else:
         access.require(model_cls.__model__, "w")
+        if not reachable(record, "w"):  # a record the writer may not change as it is
+            abort(404)
         check_locked(record, changed(record, values))
+    check_field_rights(record, values, creating)
     for name, value in values.items():
         if _settable(model_cls, name, value):
             setattr(record, name, value)
@@ -87,9 +97,44 @@ def save(model_cls, values: dict, record=None):
     if creating:
         db.session.add(record)
     db.session.flush()
-    perm = "c" if creating else "w"
-    reachable = access.select_for(model_cls, perm, model_cls.id).where(
-        model_cls.id == record.id)
-    if db.session.execute(reachable).first() is None:  # outside the writer's own rules
+    if not reachable(record, "c" if creating else "w"):  # outside the writer's own rules
         abort(403)
     return record
+
+
+def reachable(record, perm: str = "w") -> bool:
+    """Whether `record` (flushed) is within the current user's record rules for `perm`.
+    Paths that change records without `save` (actions, a board's own move rule) check it
+    after the change too."""
+    model_cls = type(record)
+    query = access.select_for(model_cls, perm, model_cls.id).where(model_cls.id == record.id)
+    return db.session.execute(query).first() is not None
+
+
+def check_field_rights(record, values: dict, creating: bool) -> None:
+    """Refuse (403, naming each field) values for fields that need a named right the writer
+    lacks (`access.field_right`). Not a change, so allowed: the value the field already has
+    (forms post every field), and on a new record the default or the writer themselves in
+    a field pointing at users (an owner defaulting to its creator)."""
+    model_cls = type(record)
+    refused = []
+    for name, value in values.items():
+        if access.may_write_field(model_cls, name) or not changed(record, {name: value}):
+            continue
+        if creating and value == current_user.id and _points_at_users(model_cls, name):
+            continue
+        refused.append(name)
+    if refused:
+        mapper = sa.inspect(model_cls)
+        labels = [str(mapper.column_attrs[n].columns[0].info.get("label", n))
+                  if n in mapper.column_attrs else n for n in refused]
+        message = _("Changing this field needs a right you do not hold.")
+        raise Refusal(_("You may not change %(fields)s: that needs a right you do not hold.",
+                        fields=", ".join(labels)), "forbidden",
+                      {name: message for name in refused}, 403)
+
+
+def _points_at_users(model_cls, name: str) -> bool:
+    attr = sa.inspect(model_cls).column_attrs.get(name)
+    return attr is not None and any(fk.column.table is User.__table__
+                                    for fk in attr.columns[0].foreign_keys)

@@ -26,9 +26,9 @@ class Activity(Model):
     partner_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("partner.id", ondelete="SET NULL"), index=True,
         info={"label": _l("Contact")})
-    assignee_id: Mapped[int | None] = mapped_column(
+    assignee_id: Mapped[int | None] = mapped_column(  # one's own, unless one may assign
         sa.ForeignKey("core_user.id", ondelete="SET NULL"), index=True,
-        info={"label": _l("Assigned to")})
+        info={"label": _l("Assigned to"), "write_right": "core.assign"})
     due_at: Mapped[datetime | None] = mapped_column(index=True, info={"label": _l("When")})
     duration_minutes: Mapped[int | None] = mapped_column(info={"label": _l("Minutes")})
     remind_minutes: Mapped[int | None] = mapped_column(

@@ -46,6 +46,9 @@ class Field:
     # kept per language (core.translatable): read, filtered and sorted in the API user's
     # language; `<name>_translations` (type "translations") holds the other languages
     translatable: bool = False
+    # the named right changing it needs (a column's info["write_right"]); core.records
+    # refuses a change by others with 403, naming the field
+    write_right: str | None = None
 
     # -- reading -----------------------------------------------------------------------
     def read(self, record):
@@ -237,6 +240,11 @@ class Field:
             schema["description"] = f"id of a {self.references}"
         elif self.description:
             schema["description"] = str(self.description)
+        if self.writable and self.write_right:
+            schema["x-write-right"] = self.write_right
+            schema["description"] = (schema.get("description", "") + (
+                f"; changing it needs the right {self.write_right} (else 403, code "
+                "forbidden, naming the field)")).lstrip("; ")
         return schema
 
 
@@ -290,7 +298,7 @@ def from_column(cls, name: str, writable: bool, filterable: bool) -> Field:
         choices=tuple(choices) if choices else None,
         references=info.get("references") or _fk_model(column),
         format=info.get("format"), description=info.get("label", ""),
-        translatable=bool(info.get("translatable")),
+        translatable=bool(info.get("translatable")), write_right=info.get("write_right"),
     )
 
 

@@ -121,7 +121,7 @@ def read_manifest(folder: Path, package: str, is_core: bool = False) -> Manifest
 
     groups = _tables(data, "groups", ("id", "title"), fail)
     access = _access(data.get("access", {}), fail)
-    rights = _tables(data, "rights", ("id", "title"), fail)
+    rights = _tables(data, "rights", ("id",), fail)
     menus = _tables(data, "menus", ("id", "title"), fail)
     jobs = _tables(data, "jobs", ("id", "func", "cron"), fail)
     for right in rights:
@@ -129,6 +129,11 @@ def read_manifest(folder: Path, package: str, is_core: bool = False) -> Manifest
         if not isinstance(holders, list) or not holders or not all(
                 isinstance(g, str) and g for g in holders):
             fail(f"right {right['id']!r}: 'groups' must list the groups that hold it")
+        # a right of the module's own needs its title; one of another module's, without
+        # a title, gives that right to the groups listed as well
+        if right["id"].partition(".")[0] == name and not (
+                isinstance(right.get("title"), str) and right["title"]):
+            fail(f"[[rights]] entry without 'title' ({right['id']!r} is the module's own)")
     for job in jobs:
         if ":" not in job["func"]:
             fail(f"job {job['id']!r}: func must be 'package.module:function'")

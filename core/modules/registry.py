@@ -298,9 +298,20 @@ class ModuleRegistry:
             grp["id"]: grp for m in self.active_manifests() for grp in m.groups})
 
     def declared_rights(self) -> dict[str, dict]:
-        """Named rights (`[[rights]]`) of core and the enabled modules, by id."""
-        return self._cached("rights", lambda: {
-            right["id"]: right for m in self.active_manifests() for right in m.rights})
+        """Named rights (`[[rights]]`) of core and the enabled modules, by id. A right's
+        holders add up over the manifests that list it (a module may give its groups a
+        right another module declares); a right only given, never declared, is none."""
+        def compute():
+            found: dict[str, dict] = {}
+            for m in self.active_manifests():
+                for right in m.rights:
+                    held = found.setdefault(right["id"], {"id": right["id"], "groups": []})
+                    held["groups"] = [*held["groups"], *right["groups"]]
+                    if right.get("title"):
+                        held["title"] = right["title"]
+            return {rid: right for rid, right in found.items() if "title" in right}
+
+        return self._cached("rights", compute)
 
     def all_groups(self) -> list[tuple[Manifest, dict]]:
         """Every discovered module's groups (for the user form), enabled or not."""

@@ -44,9 +44,11 @@ class Partner(Model):
     tax_id: Mapped[str | None] = mapped_column(sa.String(64), info={"label": _l("Tax ID")})
     industry: Mapped[str | None] = mapped_column(sa.String(128), info={"label": _l("Industry")})
     source: Mapped[str | None] = mapped_column(sa.String(128), info={"label": _l("Source")})
+    # who looks after the customer: others' rules key on it (billing shows them its
+    # invoices), so only those who may give records to others change it
     salesperson_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("core_user.id", ondelete="SET NULL"), index=True,
-        info={"label": _l("Salesperson")})
+        info={"label": _l("Salesperson"), "write_right": "core.assign"})
     # the language documents are printed and written to them in (core.translatable)
     lang: Mapped[str | None] = mapped_column(
         sa.String(16), info={"label": _l("Language"), "choices": LANGUAGE_NAMES})

@@ -200,12 +200,13 @@ class Lead(Model):
     campaign_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("sale_campaign.id", ondelete="SET NULL"), index=True,
         info={"label": _l("Campaign")})
+    # a salesperson takes a lead from the pool or keeps it (the claim rules: api.saving_lead)
     user_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("core_user.id", ondelete="SET NULL"), index=True,
         info={"label": _l("Salesperson")})
     team_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("core_team.id", ondelete="SET NULL"), index=True,
-        info={"label": _l("Team")})
+        info={"label": _l("Team"), "write_right": "sales.assign"})
     stage_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("sale_stage.id", ondelete="SET NULL"), index=True,
         info={"label": _l("Stage")})
@@ -250,12 +251,13 @@ class Order(DocumentTotals, Model):
     partner_id: Mapped[int] = mapped_column(
         sa.ForeignKey("partner.id", ondelete="RESTRICT"), index=True,
         info={"label": _l("Customer")})
+    # whose order it is (the salespeople's record rule): a new one is its creator's
     user_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("core_user.id", ondelete="SET NULL"), index=True,
-        info={"label": _l("Salesperson")})
+        info={"label": _l("Salesperson"), "write_right": "sales.assign"})
     team_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("core_team.id", ondelete="SET NULL"), index=True,
-        info={"label": _l("Team")})
+        info={"label": _l("Team"), "write_right": "sales.assign"})
     lead_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("sale_lead.id", ondelete="SET NULL"), index=True,
         info={"label": _l("Opportunity")})

@@ -6,9 +6,9 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request
 from flask_babel import gettext as _
 
-from core import access
+from core import access, records
 from core.db import db
-from core.workflow import check_locked, workflow_of
+from core.workflow import workflow_of
 
 from .. import forms as model_forms
 
@@ -24,8 +24,9 @@ class BoardMixin:
         workflow's state, which only its actions move (with their rights and checks),
         unless the module gives its own rule (Board.move)."""
         flow = workflow_of(self.model)
-        return access.can(self.model_name, "w") and (
-            self.board.move is not None or flow is None or flow.field != self.board.field)
+        return access.can(self.model_name, "w") and (self.board.move is not None or (
+            (flow is None or flow.field != self.board.field)
+            and access.may_write_field(self.model, self.board.field)))
 
     def board_view(self):
         b = self.board
@@ -72,6 +73,8 @@ class BoardMixin:
 
     def move_view(self, record_id):
         record = access.get_for(self.model, record_id, "w", lock=True)
+        if self.board.move is None and not access.may_write_field(self.model, self.board.field):
+            abort(403)  # a field only holders of a right change (an owner's)
         if not self.movable():
             abort(409)
         stage = request.form.get("stage", "")
@@ -81,11 +84,13 @@ class BoardMixin:
                 return {"error": _("Unknown stage.")}, 422
             flash(_("Unknown stage."), "danger")
             return redirect(self.url("board"))
-        if self.board.move:
+        if self.board.move:  # the module's own rule; the record rules hold after it too
             self.board.move(record, valid[stage])
-        else:
-            check_locked(record, [self.board.field])  # the state's locks hold here too
-            setattr(record, self.board.field, valid[stage])
+            db.session.flush()
+            if not records.reachable(record, "w"):
+                abort(403)
+        else:  # the one save path: state locks, field rights, saving hooks, record rules
+            records.save(self.model, {self.board.field: valid[stage]}, record)
         db.session.commit()
         if request.headers.get("X-Requested-With") == "fetch":
             return {"id": record.id, "stage": stage}

@@ -23,30 +23,51 @@ class FormMixin:
             return set()
         return set(flow.locked_fields(record, self.fields))
 
+    def restricted(self) -> set[str]:
+        """The form's fields that need a named right the user does not hold (a column's
+        `info={"write_right": ...}`): shown read-only."""
+        return {name for name in self.fields if hasattr(self.model, name)
+                and not access.may_write_field(self.model, name)}
+
     def form_view(self, record_id=None):
         record = access.get_for(self.model, record_id) if record_id else None
         locked = self.locked(record)
+        restricted = self.restricted() - locked
         can_write = access.can(self.model_name, "w" if record else "c") and not (
-            self.fields and locked >= set(self.fields))
+            self.fields and locked | restricted >= set(self.fields))
         data = None
+        start = {**records.defaults(self.model), **(self.defaults() if self.defaults else {})} \
+            if record is None else {}
         if record is None and request.method == "GET":
-            data = {**records.defaults(self.model), **(self.defaults() if self.defaults else {})}
+            data = dict(start)
             data.update({k: v for k, v in request.args.items()
-                         if k in self.fields or k in self.hidden})
+                         if (k in self.fields and k not in restricted) or k in self.hidden})
         form = model_forms.prepare(self.form_class(obj=record, data=data), self.model)
         # a browser never posts a disabled field: one posted anyway is a write, which the
-        # save path refuses when it changes what the state locks
+        # save path refuses when it changes what the state locks or what needs a right
+        read_only = locked | restricted
         forged = {name: value for name, value in model_forms.form_values(
-            form, self.model).items() if name in locked and name in request.form} \
-            if request.method == "POST" and locked else {}
+            form, self.model).items() if name in read_only and name in request.form} \
+            if request.method == "POST" and read_only else {}
         flow = workflow_of(self.model)
-        for name in locked:  # shown as stored (or not at all), never taken from the request
-            if flow.hides(record, name):
+        for name in read_only:  # shown as stored (or not at all), never taken from the request
+            if name in locked and flow.hides(record, name):
                 del form[name]
                 continue
-            form[name].process(None, getattr(record, name))
+            shown = getattr(record, name) if record is not None else start.get(name)
+            form[name].process(None, shown)
             form[name].validators = ()
             form[name].render_kw = {**(form[name].render_kw or {}), "disabled": True}
+            choices = getattr(form[name], "choices", None)
+            if isinstance(shown, int) and choices and all(c[0] != shown for c in choices):
+                target = model_forms.reference_target(model_forms.column_of(self.model, name))
+                if target is not None:  # the stored one is beyond the first page: name it
+                    form[name].choices = [("", "—"), *model_forms.choices_of(target, shown)]
+        # a new record keeps what the read-only fields show (an owner defaulting to its
+        # creator); the save path checks those values like any other
+        kept = {name: value for name, value in model_forms.form_values(form, self.model).items()
+                if name in restricted and name not in forged} \
+            if request.method == "POST" and record is None and restricted else {}
         status = 200
         if request.method == "POST":
             if record is not None:
@@ -59,7 +80,7 @@ class FormMixin:
             if form.validate_on_submit():
                 try:
                     saved = records.save(self.model, {**model_forms.form_values(
-                        form, self.model, skip=locked), **forged}, record)
+                        form, self.model, skip=read_only), **kept, **forged}, record)
                     db.session.commit()
                 except Refusal as exc:
                     db.session.rollback()

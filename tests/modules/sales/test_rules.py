@@ -2,6 +2,8 @@
 pages, the lists and the API alike; a sales manager everything; other users nothing."""
 from __future__ import annotations
 
+import re
+
 from core.db import db
 
 from ...conftest import login
@@ -109,3 +111,42 @@ def test_a_manager_has_the_menus_of_the_groups_manager_implies(sales, mia_client
     page = mia_client.get("/sales/orders").text
     for menu in ("sales.pool", "sales.quotations", "sales.analysis"):
         assert f'data-menu="{menu}"' in page, menu
+
+
+def test_an_orders_salesperson_and_team_need_the_assign_right(sales, sam_client):
+    """Issue 14: writing an order's owner fields needs sales.assign, the same whether the
+    order is created or changed, by the API or a page; sending them back unchanged is
+    not a change."""
+    from core.auth.models import Team
+    from modules.sales.models import Lead, Order
+
+    with sales.app_context():
+        customer = partner().id
+        mine = order(customer, user_id=sales.ids["sam"]).id
+        other_team = Team(name="Export")
+        db.session.add(other_team)
+        db.session.flush()
+        team_id = other_team.id
+        held = lead("Sam's lead", user_id=sales.ids["sam"]).id
+        db.session.commit()
+    sam = Api(sales.test_client(), token_for(sales, "sam"))
+    for change in ({"user_id": sales.ids["tom"]}, {"team_id": team_id}):
+        refused = sam("PATCH", f"sale.order/{mine}", change)
+        assert refused.status_code == 403, (change, refused.json)
+        assert refused.json["error"]["code"] == "forbidden"
+        assert list(refused.json["error"]["details"]) == list(change)
+    made = sam("POST", "sale.order", {"partner_id": customer, "user_id": sales.ids["tom"]})
+    assert made.status_code == 403 and "user_id" in made.json["error"]["details"]
+    kept = sam("PATCH", f"sale.order/{mine}", {"user_id": sales.ids["sam"], "note": "Call"})
+    assert kept.status_code == 200 and kept.json["note"] == "Call"
+    assert sam("PATCH", f"sale.lead/{held}", {"team_id": team_id}).status_code == 403
+    page = sam_client.get(f"/sales/leads/{held}").text
+    assert "disabled" in re.search(r'<select[^>]*\bid="team_id"[^>]*>', page).group(0)
+    mia = Api(sales.test_client(), token_for(sales, "mia"))
+    assert mia("PATCH", f"sale.order/{mine}", {"user_id": sales.ids["tom"],
+                                                "team_id": team_id}).status_code == 200
+    assert mia("PATCH", f"sale.lead/{held}", {"team_id": team_id}).status_code == 200
+    with sales.app_context():
+        stored = db.session.get(Order, mine)
+        assert (stored.user_id, stored.team_id) == (sales.ids["tom"], team_id)
+        assert db.session.get(Lead, held).team_id == team_id
