@@ -27,7 +27,7 @@ run: venv
 	@echo "  The suite is at http://$(HOST):$(PORT)/"
 	@echo "  Demo logins: admin / admin (administrator), demo / demo (Vietnamese), demo_zh / demo (Chinese)"
 	@echo
-	ERP_RUN_SCHEDULER=1 $(FLASK) run --host $(HOST) --port $(PORT)
+	ERP_RUN_SCHEDULER=1 ERP_RUN_WORKER=1 $(FLASK) run --host $(HOST) --port $(PORT)
 
 # Debian packages the browser tests need: chromium, and CJK fonts so Chinese renders.
 system-deps:

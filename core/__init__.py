@@ -35,6 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
         security,
         sequences,  # noqa: F401  (its counter table)
         settings_views,
+        tasks,
         timeline_views,
     )
     from core import modules as module_system
@@ -55,6 +56,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(notifications.bp)
     app.register_blueprint(settings_views.bp)
     app.register_blueprint(scheduler_views.bp)
+    tasks.init_app(app)  # the queue, and the "My background tasks" pages
     app.add_template_global(timeline_views.render_timeline, "timeline")
     ui_init_app(app, registry)
     api.init_app(app)
@@ -65,4 +67,6 @@ def create_app(config: dict | None = None) -> Flask:
     module_validation.check_loaded(registry)
     if app.config["ERP_RUN_SCHEDULER"]:
         scheduler.start_embedded(app)
+    if app.config["ERP_RUN_WORKER"]:
+        tasks.start_embedded(app)
     return app

@@ -16,6 +16,7 @@ from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 from core.db import db
 from core.modules import get_registry, lifecycle
 from core.modules.registry import RESERVED_COMMANDS
+from core.tasks.cli import tasks_group
 
 
 def main() -> None:
@@ -26,7 +27,8 @@ def main() -> None:
 
 def core_commands() -> dict[str, click.Command]:
     return {c.name: c for c in (init_command, modules_group, users_group, demo_group,
-                                scheduler_group, backup_command, restore_command)}
+                                scheduler_group, tasks_group, backup_command,
+                                restore_command)}
 
 
 def init_app(app) -> None:
@@ -303,13 +305,14 @@ def scheduler_group():
 
 
 @scheduler_group.command("run")
-@click.option("--job", "job_id", help="Run this one job now and exit.")
+@click.option("--job", "job_id", help="Run this one job now, in this process, and exit.")
 @click.option("--at", "firing", type=click.DateTime(["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]),
               help="With --job: the firing (UTC) to claim, e.g. to redo a missed one; a "
                    "firing already claimed is not run again.")
 @with_appcontext
 def scheduler_run(job_id, firing):
-    """Run the scheduler in the foreground (one such process per deployment)."""
+    """Run the scheduler in the foreground (one such process per deployment). It only
+    queues each firing: `tasks worker` processes run them."""
     from core import scheduler
 
     app = current_app._get_current_object()
@@ -318,7 +321,7 @@ def scheduler_run(job_id, firing):
 
         if job_id not in scheduler.declared_jobs(registry_of()):
             _fail(f"unknown job: {job_id}")
-        click.echo(f"{job_id}: {scheduler.run_job(app, job_id, firing)}")
+        click.echo(f"{job_id}: {scheduler.run_job(app, job_id, firing, inline=True)}")
         return
     click.echo("scheduler running; Ctrl+C stops it")
     scheduler.build(app, blocking=True).start()

@@ -63,6 +63,19 @@ class Defaults:
     # request came to. A password reset link works this long (seconds), and once.
     ERP_BASE_URL = None
     ERP_PASSWORD_RESET_SECONDS = 3600
+    ERP_MAIL_MAX_ATTEMPTS = 10  # then the mail is given up (failed; Settings → Outgoing mail)
+    ERP_MAIL_RETRY_SECONDS = 60  # the wait after a first failure, doubled after each other
+    # Background tasks (core.tasks, Huey): a queue in the instance folder, or in Redis when
+    # several hosts share the work. ERP_TASKS_IMMEDIATE runs each task in the process that
+    # queues it, at its commit (None: only when TESTING).
+    ERP_TASKS_REDIS_URL = None  # e.g. redis://127.0.0.1:6379/1
+    ERP_TASKS_QUEUE = "erp"  # the queue's name (several deployments may share one Redis)
+    ERP_TASKS_IMMEDIATE = None
+    ERP_RUN_WORKER = False  # run a task worker inside the web process (embedded mode)
+    ERP_TASKS_KEEP_DAYS = 30  # finished tasks are deleted after this many days
+    ERP_IMPORT_INLINE_ROWS = 200  # CSV imports of more rows are applied by a background task
+    ERP_EXPORT_INLINE_ROWS = 20000  # CSV exports of more rows are written by a background task
+    ERP_TRANSFER_FILES_HOURS = 24  # import previews and exported files kept this long
     ERP_RATELIMIT_REDIS_URL = None  # e.g. redis://127.0.0.1:6379/0, shared by all workers
     # Without Redis the limits are kept in the "database" (shared by the workers and hosts
     # using it); "memory" keeps them per process (tests, a single worker)
@@ -86,6 +99,9 @@ _ENV = {
     "ERP_MAIL_FROM": ("ERP_MAIL_FROM", str),
     "ERP_BASE_URL": ("ERP_BASE_URL", str),
     "ERP_RUN_SCHEDULER": ("ERP_RUN_SCHEDULER", lambda v: v.lower() in ("1", "true", "yes")),
+    "ERP_RUN_WORKER": ("ERP_RUN_WORKER", lambda v: v.lower() in ("1", "true", "yes")),
+    "ERP_TASKS_REDIS_URL": ("ERP_TASKS_REDIS_URL", str),
+    "ERP_TASKS_QUEUE": ("ERP_TASKS_QUEUE", str),
     "ERP_TRUSTED_PROXIES": ("ERP_TRUSTED_PROXIES", int),
     "ERP_ATTACHMENTS_DIR": ("ERP_ATTACHMENTS_DIR", str),
     "ERP_PG_BIN_DIR": ("ERP_PG_BIN_DIR", str),

@@ -3,6 +3,7 @@ the engine settings that make SQLite a sound embedded database."""
 from __future__ import annotations
 
 import itertools
+import time
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -97,6 +98,22 @@ def begin_writing() -> None:
     Elsewhere this changes nothing."""
     if not db.session().in_transaction():
         db.session.connection(execution_options={"sqlite_begin_immediate": True})
+
+
+def retry_writes(write, attempts: int = 5) -> None:
+    """Do `write()` and commit, in a writer transaction, retrying when SQLite answers
+    "database is locked" under a burst of writers (the scheduler, workers, requests)."""
+    for attempt in range(attempts):
+        begin_writing()
+        try:
+            write()
+            db.session.commit()
+            return
+        except sa.exc.OperationalError:
+            db.session.rollback()
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
 
 
 def insert_rows(records: list[Model]) -> None:

@@ -1,19 +1,27 @@
-"""Scheduled jobs declared in manifests. APScheduler fires them; before a firing runs it is
-claimed with a row unique on (job, scheduled time), so a second scheduler process started
-by mistake, or a second host, does no harm. Jobs of disabled modules are skipped."""
+"""Scheduled jobs declared in manifests. APScheduler fires them; each firing is claimed
+with a row unique on (job, scheduled time), so a second scheduler process started by
+mistake, or a second host, does no harm, and is then queued as a background task
+(core.tasks, task `core.job`): the scheduler only queues, a worker runs the job and
+records its result on the firing's row. Jobs of disabled modules are skipped."""
 from __future__ import annotations
 
 import importlib
 import logging
-import time
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import begin_writing, db, utcnow
+from core.db import begin_writing, db, retry_writes, utcnow
 
 log = logging.getLogger(__name__)
+# a firing's row: queued -> running -> done | failed, or skipped (its app was disabled)
+STATUSES = ("queued", "running", "done", "failed", "skipped")
+
+
+class JobError(Exception):
+    """A job reports failure after doing what it could (e.g. some mail was refused): its
+    run is marked failed with this message, and what it committed stays."""
 
 
 class JobRun(db.Model):
@@ -25,7 +33,7 @@ class JobRun(db.Model):
     scheduled_at: Mapped[datetime]
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
-    status: Mapped[str] = mapped_column(sa.String(16), default="running")  # done | failed
+    status: Mapped[str] = mapped_column(sa.String(16), default="queued")  # STATUSES
     message: Mapped[str | None] = mapped_column(sa.Text)
 
 
@@ -40,34 +48,77 @@ def resolve(func: str):
     return getattr(importlib.import_module(module), attr)
 
 
-def run_job(app, job_id: str, scheduled_at: datetime | None = None) -> str:
-    """Run one firing of a job if its module is enabled and nobody claimed it yet.
-    Returns 'done', 'failed', 'skipped' (module disabled) or 'claimed' (ran elsewhere).
-    Each step is its own short transaction begun as a writer (core.db.begin_writing)."""
+def run_job(app, job_id: str, scheduled_at: datetime | None = None,
+            inline: bool = False) -> str:
+    """Claim one firing of a job if its module is enabled and nobody claimed it yet, and
+    queue it for a worker (`inline`: run it here and now, as `scheduler run --job` does).
+    Returns 'skipped' (module disabled), 'claimed' (someone else has this firing), else
+    the firing's status: 'queued', or once it ran (inline, or tasks run immediately as in
+    tests) 'done', 'failed' or 'skipped'. Each step is its own short transaction begun as
+    a writer (core.db.begin_writing)."""
     from core.modules import get_registry
+    from core.tasks import enqueue
 
     with app.app_context():
         registry = get_registry()
         registry.sync()
-        module, job = declared_jobs(registry)[job_id]
+        module, _job = declared_jobs(registry)[job_id]
         db.session.rollback()  # end the read; each write below begins afresh
         if not registry.is_enabled(module):
             return "skipped"
         run_id = _claim(job_id, scheduled_at or utcnow())
         if run_id is None:
             return "claimed"
-        try:
-            begin_writing()
-            result = resolve(job["func"])()
-            db.session.commit()
-            status, message = "done", None if result is None else str(result)[:2000]
-        except Exception as exc:
-            db.session.rollback()
-            log.exception("job %s failed", job_id)
-            status, message = "failed", f"{exc.__class__.__name__}: {exc}"[:2000]
-        _retrying(lambda: db.session.execute(sa.update(JobRun).where(JobRun.id == run_id).values(
-            status=status, message=message, finished_at=utcnow())))
+        if inline:
+            return execute_run(run_id)[0]
+        retry_writes(lambda: enqueue("core.job", {"run_id": run_id}, key=f"core.job:{run_id}",
+                                     subject=job_id, user_id=None))
+        status = db.session.execute(sa.select(JobRun.status).where(JobRun.id == run_id)).scalar()
+        db.session.rollback()
         return status
+
+
+def run_claimed(run_id: int) -> str:
+    """The `core.job` task: run a claimed firing; a failed job fails the task too."""
+    status, message = execute_run(run_id)
+    if status == "failed":
+        raise JobError(message)
+    return message or status
+
+
+def execute_run(run_id: int) -> tuple[str, str | None]:
+    """Run the job of a claimed firing, in an app context, and record its result on the
+    firing's row: (status, message)."""
+    from core.modules import get_registry
+
+    registry = get_registry()
+    registry.sync()
+    job_id = db.session.execute(sa.select(JobRun.job_id).where(JobRun.id == run_id)).scalar()
+    declared = declared_jobs(registry).get(job_id)
+    db.session.rollback()
+    if declared is None or not registry.is_enabled(declared[0]):
+        _record(run_id, status="skipped", finished_at=utcnow())
+        return "skipped", None
+    _record(run_id, status="running", started_at=utcnow())
+    try:
+        begin_writing()
+        result = resolve(declared[1]["func"])()
+        db.session.commit()
+        status, message = "done", None if result is None else str(result)[:2000]
+    except JobError as exc:  # it says what went wrong itself
+        db.session.rollback()
+        status, message = "failed", str(exc)[:2000]
+    except Exception as exc:
+        db.session.rollback()
+        log.exception("job %s failed", job_id)
+        status, message = "failed", f"{exc.__class__.__name__}: {exc}"[:2000]
+    _record(run_id, status=status, message=message, finished_at=utcnow())
+    return status, message
+
+
+def _record(run_id: int, **values) -> None:
+    retry_writes(lambda: db.session.execute(
+        sa.update(JobRun).where(JobRun.id == run_id).values(**values)))
 
 
 def _claim(job_id: str, scheduled_at: datetime) -> int | None:
@@ -81,27 +132,11 @@ def _claim(job_id: str, scheduled_at: datetime) -> int | None:
         ids.append(run.id)  # read now: after the commit it would cost a read transaction
 
     try:
-        _retrying(insert)
+        retry_writes(insert)
     except sa.exc.IntegrityError:
         db.session.rollback()
         return None
     return ids[-1]
-
-
-def _retrying(write, attempts: int = 5) -> None:
-    """Do `write` and commit in a writer transaction, retrying when SQLite answers
-    "database is locked" under a burst of writers."""
-    for attempt in range(attempts):
-        begin_writing()
-        try:
-            write()
-            db.session.commit()
-            return
-        except sa.exc.OperationalError:
-            db.session.rollback()
-            if attempt == attempts - 1:
-                raise
-            time.sleep(0.2 * (attempt + 1))
 
 
 def _firing_time(trigger) -> datetime:

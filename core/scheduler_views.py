@@ -48,6 +48,7 @@ def run_now(job_id):
     result = run_job(current_app._get_current_object(), job_id)
     messages = {"done": (_("The job ran."), "success"),
                 "failed": (_("The job failed; its message is in the list."), "danger"),
+                "queued": (_("The job is queued; a worker runs it in a moment."), "info"),
                 "skipped": (_("The job's app is disabled; nothing ran."), "warning"),
                 "claimed": (_("The job is running elsewhere right now."), "info")}
     flash(*messages[result])

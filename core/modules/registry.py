@@ -29,9 +29,9 @@ CORE = "core"
 CORE_DIR = Path(__file__).resolve().parent.parent
 # the command names core (core.cli) and Flask keep for themselves: a module takes none
 RESERVED_COMMANDS = frozenset({"init", "modules", "users", "demo", "scheduler", "bench",
-                               "backup", "restore",
+                               "backup", "restore", "tasks",
                                "run", "shell", "routes"})
-CORE_PARTS = ["core.partners", "core.activities", "core.taxes"]
+CORE_PARTS = ["core.partners", "core.activities", "core.taxes", "core.tasks"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,24 @@ class Exposure:
     write: tuple[str, ...]
     filter: tuple[str, ...]
     extra: tuple = ()
+
+
+@dataclass(frozen=True)
+class TaskDef:
+    """A background task as its module declares it (ModuleContext.task); core.tasks queues
+    and runs it."""
+    name: str  # "<module>.<name>"
+    module: str
+    function: Callable | str  # or "package.module:attribute", imported when it first runs
+    title: object = None  # what "My background tasks" calls it (a lazy string)
+    retries: int = 3  # tries after the first when it raises (a Refusal is never retried)
+    retry_delay: int = 30  # seconds before the first retry, doubled before each next one
+
+    def resolve(self) -> Callable:
+        if callable(self.function):
+            return self.function
+        package, _, attribute = self.function.partition(":")
+        return getattr(importlib.import_module(package), attribute)
 
 
 @dataclass
@@ -134,6 +152,19 @@ class ModuleContext:
             raise ValueError(f"the bench workload name {name!r} is taken")
         self.registry.workloads[name] = (self.name, workload)
 
+    def task(self, name: str, function, title=None, retries: int = 3,
+             retry_delay: int = 30) -> None:
+        """Declare a background task `<module>.<name>`: core.tasks.enqueue(...) queues it
+        with keyword arguments (JSON values) and a worker process (`tasks worker`) calls
+        `function(**arguments)` in an app context, signed in as the user who queued it.
+        It runs only while this module is enabled; what it raises is retried `retries`
+        times with a growing wait, except a core.errors.Refusal, which is its answer."""
+        full = f"{self.name}.{name}"
+        if full in self.registry.tasks:
+            raise ValueError(f"the task name {full!r} is taken")
+        self.registry.tasks[full] = TaskDef(full, self.name, function, title, retries,
+                                            retry_delay)
+
     def extend_views(self, model: str, *extensions) -> None:
         """Add values to another module's generic views of `model` (core.ui.generic.
         Extension: a column, a filter and a group of the list, and a report group), shown
@@ -170,6 +201,7 @@ class ModuleRegistry:
         self.saving: dict[str, list] = defaultdict(list)  # model -> [(module, hook)]
         self.commands: dict[str, tuple] = {}  # CLI name -> (module, click command)
         self.workloads: dict[str, tuple] = {}  # bench name -> (module, command or "mod:attr")
+        self.tasks: dict[str, TaskDef] = {}  # "<module>.<name>" -> background task
         self.view_extensions: dict[str, list] = defaultdict(list)  # model -> [Extension]
         self._derived: dict = {}  # per enabled set: access table, groups
         self.states: dict[str, dict] = {}

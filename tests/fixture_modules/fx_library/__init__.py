@@ -16,6 +16,8 @@ def register(module):
     module.actions(models.Book, Action("lend", "Lend", _lend, params=(Param("to", "To"),)))
     module.widget("fx_library.count", "Books", _count_widget)
     module.on_enable(_default_books)
+    module.task("count_by_author", "tests.fixture_modules.fx_library.jobs:count_by_author",
+                title="Count books", retries=2, retry_delay=10)
 
 
 def _count_widget(user):

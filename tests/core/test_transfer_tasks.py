@@ -1,0 +1,130 @@
+"""Large CSV imports and exports are background tasks with progress; the import's preview
+files are removed when the import is over and expire otherwise (the clean-up job)."""
+from __future__ import annotations
+
+import io
+import os
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from core.db import db
+from core.notifications import Notification
+from core.tasks import Task
+
+from ..conftest import add_user, login
+from .test_generic_views import SHELF, books  # noqa: F401  (the fixture)
+
+
+@pytest.fixture(autouse=True)
+def _own_instance(tmp_path, monkeypatch):
+    """An instance folder of this test's own: the files in it are counted."""
+    monkeypatch.setenv("ERP_INSTANCE_PATH", str(tmp_path / "instance"))
+
+
+def count_books(app):
+    from tests.fixture_modules.fx_library.models import Book
+
+    with app.app_context():
+        return db.session.execute(sa.select(sa.func.count(Book.id))).scalar()
+
+
+def previews(app):
+    folder = Path(app.instance_path) / "imports"
+    return sorted(folder.glob("*.json")) if folder.is_dir() else []
+
+
+def preview(client, text):
+    response = client.post(f"{SHELF}/import",
+                           data={"file": (io.BytesIO(text.encode()), "books.csv")})
+    assert response.status_code == 200, response.text
+    return response.text.split('name="token" value="')[1].split('"')[0]
+
+
+def only_task(app) -> Task:
+    with app.app_context():
+        task = db.session.execute(sa.select(Task)).scalar_one()
+        db.session.expunge(task)
+        return task
+
+
+def test_a_large_import_is_a_task_with_progress(app, books, admin_client):  # noqa: F811
+    app.config["ERP_IMPORT_INLINE_ROWS"] = 2
+    token = preview(admin_client, "title,status\nEins,shelved\nZwei,reading\nDrei,shelved\n")
+    assert len(previews(app)) == 1
+    done = admin_client.post(f"{SHELF}/import", data={"token": token})
+    task = only_task(app)
+    assert done.status_code == 302 and done.location.endswith(f"/tasks/{task.id}")
+    assert (task.name, task.state, task.done, task.total) == ("core.import", "done", 3, 3)
+    assert task.message == "3 records imported." and task.link == SHELF
+    assert task.subject == "Books: 3 rows"
+    assert count_books(app) == 7
+    assert previews(app) == []  # removed once imported
+    page = admin_client.get(done.location).text
+    assert "3 records imported." in page and f'href="{SHELF}"' in page
+    with app.app_context():
+        assert db.session.execute(sa.select(Notification.subject)).scalar() == (
+            "Finished: CSV import")
+    again = admin_client.post(f"{SHELF}/import", data={"token": token}, follow_redirects=True)
+    assert "That import has expired" in again.text and count_books(app) == 7  # once
+
+
+def test_a_refused_large_import_imports_nothing_and_says_why(app, books):  # noqa: F811
+    app.config["ERP_IMPORT_INLINE_ROWS"] = 1
+    with app.app_context():
+        add_user("ann", {"fx_library.user"})
+        db.session.commit()
+        from core.auth.models import User
+
+        admin_id = db.session.execute(sa.select(User.id).where(User.login == "admin")).scalar()
+    client = login(app.test_client(), "ann")
+    token = preview(client, f"title,status,owner_id\nMine,shelved,\nSneaky,shelved,{admin_id}\n")
+    done = client.post(f"{SHELF}/import", data={"token": token}, follow_redirects=True)
+    assert "Nothing was imported: some rows would create records you may not create." in (
+        done.text)
+    task = only_task(app)
+    assert task.state == "failed" and task.attempts == 1  # an answer: not tried again
+    assert count_books(app) == 4 and previews(app) == []
+
+
+def test_a_large_export_is_a_file_to_download(app, books, admin_client):  # noqa: F811
+    app.config["ERP_EXPORT_INLINE_ROWS"] = 2
+    small = admin_client.get(f"{SHELF}/export.csv?f.status=reading")  # 2 rows: streamed
+    assert small.status_code == 200 and small.text.count("\n") == 3
+    large = admin_client.get(f"{SHELF}/export.csv?q=a&sort=-title")  # Atlas, Diary, Codex...
+    task = only_task(app)
+    assert large.status_code == 302 and large.location.endswith(f"/tasks/{task.id}")
+    assert (task.name, task.state, task.done, task.total) == ("core.export", "done", 3, 3)
+    assert task.link == f"/tasks/{task.id}/file"
+    csv = admin_client.get(task.link)
+    assert csv.status_code == 200 and csv.mimetype == "text/csv"
+    assert "shelf.csv" in csv.headers["Content-Disposition"]
+    lines = csv.data.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("Title,") and [line.split(",")[0] for line in lines[1:]] == [
+        "Diary", "Codex", "Atlas"]  # the filters and the order asked for
+    clerk = login(app.test_client(), "clerk")
+    assert clerk.get(task.link).status_code == 404  # someone else's file
+
+
+def test_preview_files_expire(app, books, admin_client):  # noqa: F811
+    from core.scheduler import run_job
+
+    preview(admin_client, "title\nOld\n")
+    preview(admin_client, "title\nNew\n")
+    old, new = sorted(previews(app), key=lambda p: p.stat().st_mtime)
+    day_ago = time.time() - 25 * 3600
+    os.utime(old, (day_ago, day_ago))
+    exports = Path(app.instance_path) / "exports"
+    exports.mkdir(exist_ok=True)
+    stale = exports / "task-999.csv"
+    stale.write_text("x")
+    os.utime(stale, (day_ago, day_ago))
+    assert run_job(app, "core.clean_up") == "done"  # the hourly job, run by a worker
+    assert previews(app) == [new] and not stale.exists()
+    with app.app_context():
+        from core.scheduler import JobRun
+
+        run = db.session.execute(sa.select(JobRun)).scalar_one()
+        assert run.message.startswith("2 files expired")
