@@ -29,6 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
         errors,
         i18n,
         mail,  # noqa: F401  (its outbox table)
+        mail_views,
         notifications,
         scheduler,
         scheduler_views,
@@ -56,6 +57,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(notifications.bp)
     app.register_blueprint(settings_views.bp)
     app.register_blueprint(scheduler_views.bp)
+    app.register_blueprint(mail_views.bp)
     tasks.init_app(app)  # the queue, and the "My background tasks" pages
     app.add_template_global(timeline_views.render_timeline, "timeline")
     ui_init_app(app, registry)

@@ -143,6 +143,10 @@ def test_reminders_once_in_the_users_language_by_inbox_and_email(app):
 
 
 def test_an_unreachable_mail_server_keeps_the_mail_for_later(app):
+    """The run fails and says why; the mail waits, its attempts untouched (the server's
+    fault is not the message's: it is never given up for it)."""
+    from core.scheduler import JobError
+
     with app.app_context():
         from core.mail import deliver_outbox, queue_mail
 
@@ -150,10 +154,16 @@ def test_an_unreachable_mail_server_keeps_the_mail_for_later(app):
         queue_mail("x@example.com", "Hello", "Body", key="k1")  # once per key
         db.session.commit()
         app.config.update(ERP_SMTP_HOST="127.0.0.1", ERP_SMTP_PORT=1)
-        assert "unreachable" in deliver_outbox()
-        db.session.commit()
+        with pytest.raises(JobError, match="unreachable"):
+            deliver_outbox()
         mail = db.session.execute(sa.select(OutboxMail)).scalar_one()
-        assert mail.sent_at is None and mail.attempts == 1 and mail.last_error
+        assert mail.sent_at is None and mail.state == "pending" and mail.attempts == 0
+    assert run_job(app, "core.deliver_mail") == "failed"
+    with app.app_context():
+        from core.scheduler import JobRun
+
+        run = db.session.execute(sa.select(JobRun)).scalar_one()
+        assert run.status == "failed" and "unreachable" in run.message
 
 
 def test_two_schedulers_send_a_reminder_once(db_url):
