@@ -18,10 +18,10 @@ def tasks_group():
               help="Tasks run at once by this process.")
 @with_appcontext
 def tasks_worker(threads):
-    """Run queued tasks until stopped: Ctrl+C (SIGINT) lets the tasks under way finish,
-    SIGTERM stops at once. Start as many such processes as the work needs: with
-    ERP_TASKS_REDIS_URL they share one queue from any host; otherwise they share the
-    queue file in the instance folder, on this host."""
+    """Run queued tasks until stopped: SIGTERM (systemd's stop) lets the tasks under way
+    finish; Ctrl+C (SIGINT) stops at once and queues them again. Start as many such
+    processes as the work needs: with ERP_TASKS_REDIS_URL they share one queue from any
+    host; otherwise they share the queue file in the instance folder, on this host."""
     from . import queue_of
 
     huey = queue_of(current_app).huey
@@ -33,4 +33,4 @@ def tasks_worker(threads):
     click.echo(f"worker running ({threads} threads, queue {huey.name} at {where}); "
                f"Ctrl+C stops it")
     huey.create_consumer(workers=threads, worker_type="thread", periodic=False,
-                         max_delay=1.0).run()
+                         max_delay=1.0, graceful_signal="TERM").run()

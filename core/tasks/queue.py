@@ -75,10 +75,18 @@ class Queue:
                 path.parent.mkdir(parents=True, exist_ok=True)
             self.huey = SqliteHuey(name, filename=str(path), results=False,
                                    immediate=immediate)
+            # its tables are made: let go of the file, so that a process forked from this
+            # one (gunicorn's preload) opens its own connection instead of sharing this one
+            self.huey.storage.close()
 
         @self.huey.task(name="erp.run")
         def run(task_id):
             execute(app, task_id)
+
+        @self.huey.signal("interrupted")
+        def interrupted(_signal, message, *args, **kwargs):
+            """The worker stops with this task under way (SIGTERM): queue it again."""
+            requeue(app, message.args[0])
 
         self.run = run
 
@@ -96,6 +104,19 @@ class Queue:
 
 def queue_of(app) -> Queue:
     return app.extensions[EXTENSION]
+
+
+def requeue(app, task_id: int) -> None:
+    """A running task whose worker stopped goes back in line (its attempt counted)."""
+    with app.app_context():
+        def write():
+            result = db.session.execute(
+                sa.update(Task).where(Task.id == task_id, Task.state == "running")
+                .values(state="queued").execution_options(synchronize_session=False))
+            if result.rowcount:
+                send_at_commit(task_id)
+
+        retry_writes(write)
 
 
 # -- queuing -------------------------------------------------------------------------------

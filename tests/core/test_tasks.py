@@ -253,6 +253,23 @@ def test_a_retry_waits_on_the_queue(queued_app):
     assert work(queued_app) == 0
 
 
+def test_a_task_interrupted_by_a_stopping_worker_is_queued_again(queued_app):
+    from core.tasks.queue import _claim
+
+    with queued_app.app_context():
+        lifecycle.enable(get_registry(), ["fx_library"])
+    task_id = queue(queued_app, "admin", {"author": "Ann"})
+    huey = queue_of(queued_app).huey
+    message = huey.dequeue()
+    with queued_app.app_context():
+        assert _claim(task_id)  # a worker took it ...
+    huey._emit("interrupted", message)  # ... and stopped under way (Huey's signal)
+    assert task_row(queued_app, task_id).state == "queued"
+    assert work(queued_app) == 1  # sent again: the next worker runs it
+    task = task_row(queued_app, task_id)
+    assert (task.state, task.attempts) == ("done", 2)
+
+
 def redis_url():
     try:
         socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
@@ -305,7 +322,7 @@ def test_the_worker_command_runs_the_queue(queued_app, db_url, tmp_path):
             assert worker.poll() is None, worker.communicate()
             time.sleep(0.3)
     finally:
-        worker.send_signal(signal.SIGINT)  # the tasks under way finish, then it stops
+        worker.send_signal(signal.SIGTERM)  # the tasks under way finish, then it stops
         out, err = worker.communicate(timeout=30)
     task = task_row(queued_app, task_id)
     assert task.state == "done", (out, err)
