@@ -20,6 +20,7 @@ from .queue import queue_of
 TRANSFER_FOLDERS = ("imports", "exports")  # under the instance folder
 LOST_AFTER = timedelta(minutes=15)  # queued and not started: its message was lost
 DEAD_AFTER = timedelta(hours=6)  # running with no word (progress) for so long: its worker died
+JOBS_KEPT = timedelta(days=1)  # finished tasks queued by nobody (jobs) are kept this long
 
 
 def expire_files(max_age_hours: float | None = None) -> int:
@@ -48,7 +49,10 @@ def clean_up() -> str:
     keep = timedelta(days=current_app.config["ERP_TASKS_KEEP_DAYS"])
     deleted = []
     retry_writes(lambda: deleted.append(db.session.execute(sa.delete(Task).where(
-        Task.state.in_(("done", "failed")), Task.finished_at < now - keep)).rowcount))
+        Task.state.in_(("done", "failed")), sa.or_(
+            Task.finished_at < now - keep,
+            # nobody's (a job's firing, every minute for some): its run's row stays
+            sa.and_(Task.user_id.is_(None), Task.finished_at < now - JOBS_KEPT)))).rowcount))
     dead = []
     retry_writes(lambda: dead.append(db.session.execute(
         sa.update(Task).where(Task.state == "running", Task.updated_at < now - DEAD_AFTER)

@@ -121,10 +121,25 @@ def test_preview_files_expire(app, books, admin_client):  # noqa: F811
     stale = exports / "task-999.csv"
     stale.write_text("x")
     os.utime(stale, (day_ago, day_ago))
+    from core.db import utcnow
+
+    with app.app_context():  # a job's finished task of two days ago, a user's of last week
+        from datetime import timedelta
+
+        from core.auth.models import User
+
+        admin_id = db.session.execute(sa.select(User.id).where(User.login == "admin")).scalar()
+        db.session.add_all([
+            Task(name="core.job", state="done", finished_at=utcnow() - timedelta(days=2)),
+            Task(name="core.import", state="done", user_id=admin_id,
+                 finished_at=utcnow() - timedelta(days=7))])
+        db.session.commit()
     assert run_job(app, "core.clean_up") == "done"  # the hourly job, run by a worker
     assert previews(app) == [new] and not stale.exists()
     with app.app_context():
         from core.scheduler import JobRun
 
         run = db.session.execute(sa.select(JobRun)).scalar_one()
-        assert run.message.startswith("2 files expired")
+        assert run.message.startswith("2 files expired, 1 tasks deleted")
+        kept = db.session.execute(sa.select(Task.name, Task.user_id)).all()
+        assert ("core.import", admin_id) in kept and ("core.job", None) in kept  # this run's
