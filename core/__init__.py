@@ -25,6 +25,7 @@ def create_app(config: dict | None = None) -> Flask:
     from core import (
         api,
         auth,
+        busy,
         cli,
         errors,
         i18n,
@@ -63,6 +64,7 @@ def create_app(config: dict | None = None) -> Flask:
     ui_init_app(app, registry)
     api.init_app(app)
     errors.init_app(app)
+    busy.init_app(app)  # "database is locked": run again, or 503, never 500
     cli.init_app(app)
     # Every blueprint is registered: refuse the modules whose menus, access, signals or
     # templates name what does not exist (core/modules/validation.py).

@@ -7,6 +7,7 @@ import time
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from flask import g, has_app_context
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
@@ -87,17 +88,56 @@ def configure_engine(engine: sa.Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        immediate = conn.get_execution_options().get("sqlite_begin_immediate")
+        immediate = conn.get_execution_options().get("sqlite_begin_immediate") or writing()
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def begin_writing() -> None:
-    """Start the session's next transaction as a writer. On SQLite a transaction that read
+    """Make this request's (or job's) transactions writers, from the next one on and until
+    its app context ends: commits in between (an API token's last use, a scheduler step)
+    do not turn the next transaction back into a reader. On SQLite a transaction that read
     first and then writes gets "database is locked" at once, without waiting, when another
-    connection is writing; one begun IMMEDIATE waits its turn (busy timeout) instead.
-    Elsewhere this changes nothing."""
+    connection wrote since it began (it could not see that write); one begun IMMEDIATE
+    takes the write lock first, waits its turn (busy timeout), and then reads what the
+    writer before it committed. A transaction already under way stays as it began. Do not
+    open a second connection in a writing request: it would wait for the first.
+    Elsewhere (PostgreSQL) this changes nothing."""
+    if has_app_context():
+        g._erp_writing = True
     if not db.session().in_transaction():
         db.session.connection(execution_options={"sqlite_begin_immediate": True})
+
+
+def writing() -> bool:
+    """Whether this app context's transactions begin as writers (begin_writing)."""
+    return has_app_context() and g.get("_erp_writing", False)
+
+
+def end_writing() -> None:
+    """The rest of this app context only reads (e.g. the page telling that the database
+    was busy: it must not wait for the write lock it could not get)."""
+    if has_app_context():
+        g._erp_writing = False
+
+
+# SQLite's "database is locked" (SQLITE_BUSY) and "table is locked" (SQLITE_LOCKED);
+# PostgreSQL's serialization failure, deadlock and lock timeout (SQLSTATE)
+_SQLITE_BUSY = {5, 6}
+_PG_CONTENTION = {"40001", "40P01", "55P03"}
+
+
+def is_contention(exc: BaseException) -> bool:
+    """`exc` says another transaction held what this one needed: the transaction was
+    rolled back and may be run again, it is not a fault of the request."""
+    if not isinstance(exc, sa.exc.OperationalError):
+        return False
+    orig = exc.orig
+    code = getattr(orig, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in _SQLITE_BUSY
+    if getattr(orig, "sqlstate", None) in _PG_CONTENTION:
+        return True
+    return "database is locked" in str(orig) or "database table is locked" in str(orig)
 
 
 def retry_writes(write, attempts: int = 5) -> None:

@@ -13,7 +13,7 @@ from core.security import safe_target
 
 CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
          405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "invalid",
-         429: "too_many_requests", 500: "server_error"}
+         429: "too_many_requests", 500: "server_error", 503: "busy"}
 
 
 class Refusal(Exception):
@@ -51,6 +51,7 @@ def _message(code: int) -> str:
         422: _("Some values are not valid."),
         429: _("Too many attempts; please wait a moment and try again."),
         500: _("Something went wrong on our side; nothing was changed."),
+        503: _("The server is busy; nothing was changed. Please try again in a moment."),
     }.get(code, _("Something went wrong."))
 
 

@@ -9,7 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from core import access, actions
 from core.auth.models import ApiToken
-from core.db import db
+from core.db import begin_writing, db, end_writing
 from core.errors import CODES, _message
 from core.modules import get_registry
 
@@ -34,10 +34,16 @@ def _authenticate():
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, "unauthorized",
                        _l("Send an API token in the header: Authorization: Bearer <token>."))
+    reading = request.method in ("GET", "HEAD", "OPTIONS")
+    if reading:  # the token's last use is written in a short writer transaction of its own
+        db.session.commit()  # (what the request read so far; nothing is written yet)
+        begin_writing()
     user = ApiToken.find_user(token.strip())
     if user is None:
         raise ApiError(401, "unauthorized", _l("This API token is not valid or was revoked."))
     db.session.commit()  # its last use
+    if reading:
+        end_writing()  # the rest only reads, beside other requests
     g._login_user = user  # Flask-Login's per-request user, without touching the session
     return None
 
@@ -157,7 +163,7 @@ def update_record(model, record_id):
 @token_required
 def delete_record(model, record_id):
     resource = _resource(model)
-    record = access.get_for(resource.cls, record_id, "d")
+    record = access.get_for(resource.cls, record_id, "d", lock=True)  # its state, as of now
     refusal = record.delete_refusal() if hasattr(record, "delete_refusal") else None
     if refusal:
         raise ApiError(409, "not_deletable", refusal)

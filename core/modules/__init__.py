@@ -21,8 +21,10 @@ def init_app(app) -> ModuleRegistry:
 
     @app.before_request
     def _gate_disabled_modules():
-        if request.method not in ("GET", "HEAD", "OPTIONS") or request.path.startswith("/api/"):
-            begin_writing()  # requests that write hold the SQLite write lock from the start
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            # requests that write hold the SQLite write lock from the start (core.busy runs
+            # again as a writer a GET that turns out to write and loses the race)
+            begin_writing()
         registry.sync()
         if request.blueprint:
             owner = registry.blueprint_owner.get(request.blueprint.split(".")[0])

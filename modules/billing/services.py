@@ -150,7 +150,9 @@ def post(invoice: Invoice) -> None:
     if invoice.kind == "refund" and invoice.refund_of_id:
         # the credit settles what is still due on the invoice; the rest (what the customer
         # paid already) stays open on the credit note, owed back to them
-        original = db.session.get(Invoice, invoice.refund_of_id)
+        original = db.session.execute(  # locked: a payment may be settling it right now
+            sa.select(Invoice).where(Invoice.id == invoice.refund_of_id).with_for_update()
+            .execution_options(populate_existing=True)).scalar()
         if original is not None and original.state == "posted":
             applied = min(invoice.amount_total, original.amount_residual)
             _settle(original, applied)

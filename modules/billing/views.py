@@ -296,10 +296,13 @@ def on_order_confirmed(order, **_kwargs) -> None:
 
 
 def on_order_cancelling(order, **_kwargs):
-    """An order whose invoices are posted is not cancelled: credit them first."""
-    posted = db.session.execute(sa.select(sa.func.count(Invoice.id)).where(
-        Invoice.order_id == order.id, Invoice.kind == "invoice",
-        Invoice.state.in_(("posted", "paid")))).scalar()
+    """An order whose invoices are posted is not cancelled: credit them first. Its invoices
+    are locked and read afresh, so a post under way finishes first and is seen here, and
+    one that comes after finds its draft cancelled."""
+    invoices = db.session.execute(
+        sa.select(Invoice).where(Invoice.order_id == order.id).with_for_update()
+        .execution_options(populate_existing=True)).scalars().all()
+    posted = [i for i in invoices if i.kind == "invoice" and i.state in ("posted", "paid")]
     return Refusal(_("This order has posted invoices; make credit notes for them first."),
                    "has_invoices") if posted else None
 

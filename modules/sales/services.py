@@ -184,8 +184,9 @@ def confirm(order: Order, override: str | None = None) -> list[Warn]:
     partner = db.session.get(Partner, order.partner_id)
     if partner.kind == "prospect":
         partner.kind = "customer"
-    if order.lead_id:
-        lead = db.session.get(Lead, order.lead_id)
+    if order.lead_id:  # its deal is won, unless someone closed it meanwhile (locked: read now)
+        lead = db.session.get(Lead, order.lead_id, with_for_update=True,
+                              populate_existing=True)
         if lead is not None and lead.outcome == "open":
             mark_won(lead)
     registry.send("sale.order.confirmed", order)
@@ -315,14 +316,17 @@ def reclaim_idle_leads() -> str:
     recent_activity = sa.select(Activity.id).where(
         Activity.res_model == "sale.lead", Activity.res_id == Lead.id,
         Activity.updated_at >= cutoff).exists()
-    idle = (sa.select(Lead.id).where(
-        Lead.user_id.is_not(None), Lead.outcome == "open", Lead.type == "lead",
-        sa.func.coalesce(Lead.last_touched_at, Lead.created_at) < cutoff, ~recent_activity))
-    ids = db.session.execute(idle).scalars().all()
+    conditions = (Lead.user_id.is_not(None), Lead.outcome == "open", Lead.type == "lead",
+                  sa.func.coalesce(Lead.last_touched_at, Lead.created_at) < cutoff,
+                  ~recent_activity)
+    ids = db.session.execute(sa.select(Lead.id).where(*conditions)).scalars().all()
+    reclaimed = 0
     for start in range(0, len(ids), 500):
-        db.session.execute(sa.update(Lead).where(Lead.id.in_(ids[start:start + 500]))
-                           .values(user_id=None))
-    return f"{len(ids)} leads back in the pool"
+        # the conditions again: a lead its owner worked on since the query above stays theirs
+        reclaimed += db.session.execute(
+            sa.update(Lead).where(Lead.id.in_(ids[start:start + 500]), *conditions)
+            .values(user_id=None)).rowcount
+    return f"{reclaimed} leads back in the pool"
 
 
 def convert(lead: Lead, partner_id: int | None = None, create_partner: bool = True,

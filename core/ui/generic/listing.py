@@ -98,8 +98,11 @@ class ListMixin:
             self.run_bulk(action, ids[:500])
             return redirect(safe_target(back, self.url("list")))
         access.require(self.model_name, "d")
+        # locked and read afresh: a record posted or confirmed meanwhile is refused below
         records = db.session.execute(
-            access.select_for(self.model, "d").where(self.model.id.in_(ids))).scalars().all()
+            access.select_for(self.model, "d").where(self.model.id.in_(ids))
+            .with_for_update(of=self.model).execution_options(populate_existing=True)
+        ).scalars().all()
         refusals = [r.delete_refusal() for r in records if hasattr(r, "delete_refusal")]
         if any(refusals):
             flash(next(r for r in refusals if r), "danger")
@@ -117,7 +120,7 @@ class ListMixin:
         return redirect(safe_target(back, self.url("list")))
 
     def delete_view(self, record_id):
-        record = access.get_for(self.model, record_id, "d")
+        record = access.get_for(self.model, record_id, "d", lock=True)
         refusal = record.delete_refusal() if hasattr(record, "delete_refusal") else None
         if refusal:
             flash(refusal, "danger")
