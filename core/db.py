@@ -33,6 +33,17 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def signed_in_user_id() -> int | None:
+    """Column default for an owner: whoever is signed in when the record is made (nobody
+    in a command or a job)."""
+    from flask import has_request_context
+    from flask_login import current_user
+
+    if has_request_context() and current_user.is_authenticated:
+        return current_user.id
+    return None
+
+
 class Model(db.Model):
     """A business record: `__model__ = "sale.order"` names it (table `sale_order`) and it
     gets the columns every business table has."""

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import Model, db
+from core.db import Model, db, signed_in_user_id
 from core.i18n import LANGUAGE_NAMES
 
 COLORS = {"secondary": _l("Grey"), "primary": _l("Blue"), "success": _l("Green"),
@@ -45,9 +45,11 @@ class Partner(Model):
     industry: Mapped[str | None] = mapped_column(sa.String(128), info={"label": _l("Industry")})
     source: Mapped[str | None] = mapped_column(sa.String(128), info={"label": _l("Source")})
     # who looks after the customer: others' rules key on it (billing shows them its
-    # invoices), so only those who may give records to others change it
+    # invoices), so only those who may give records to others change it; a new contact
+    # is its maker's
     salesperson_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("core_user.id", ondelete="SET NULL"), index=True,
+        default=signed_in_user_id,
         info={"label": _l("Salesperson"), "write_right": "core.assign"})
     # the language documents are printed and written to them in (core.translatable)
     lang: Mapped[str | None] = mapped_column(

@@ -92,7 +92,11 @@ class TransferMixin:
         Forbidden). The caller commits, or rolls back: all rows or none."""
         for number, (row, _errors) in enumerate(checked, start=1):
             try:
-                save(self.model, model_forms.form_values(row, self.model))
+                # a column left out or a cell left empty is not given: the field keeps
+                # its default (a new contact is active, and its maker's)
+                blank = [name for name, field_ in row._fields.items()
+                         if not any(str(v).strip() for v in field_.raw_data or ())]
+                save(self.model, model_forms.form_values(row, self.model, skip=blank))
             except Refusal as exc:
                 raise Refusal(_("Row %(n)s: %(reason)s", n=number, reason=exc.message),
                               exc.code) from None

@@ -120,3 +120,28 @@ def test_the_import_cannot_make_customers_for_someone_else(shop):
     done = imported(f"name,kind,salesperson_id\nHoa Sen,customer,{shop.ids['sam']}\n"
                     "Blue River,customer,\n")
     assert "2 records imported" in done.text
+
+
+def test_a_new_contact_is_its_makers(shop):
+    """The field is read-only for a salesperson, so the contact he makes is his own: he
+    sees it and, later, its invoices."""
+    sam = login(shop.test_client(), "sam")
+    made = sam.post(f"{CONTACTS}/new", data={"name": "Sài Gòn Xanh", "kind": "customer",
+                                               "active": "y"})
+    assert made.status_code == 302, made.text
+    with shop.app_context():
+        maker = db.session.execute(db.select(Partner.salesperson_id).where(
+            Partner.name == "Sài Gòn Xanh")).scalar_one()
+    assert maker == shop.ids["sam"]
+
+
+def test_an_imported_contact_without_the_column_keeps_the_defaults(shop):
+    sam = login(shop.test_client(), "sam")
+    preview = sam.post(f"{CONTACTS}/import", data={
+        "file": (io.BytesIO(b"name,kind,active\nBlue River,customer,\n"), "c.csv")})
+    token = preview.text.split('name="token" value="')[1].split('"')[0]
+    sam.post(f"{CONTACTS}/import", data={"token": token})
+    with shop.app_context():
+        made = db.session.execute(db.select(Partner).where(
+            Partner.name == "Blue River")).scalar_one()
+        assert (made.salesperson_id, made.active) == (shop.ids["sam"], True)
