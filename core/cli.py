@@ -328,6 +328,10 @@ def scheduler_run(job_id, firing):
 
 
 # -- backup and restore ------------------------------------------------------------------
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 @click.command("backup")
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @with_appcontext
@@ -341,9 +345,9 @@ def backup_command(path):
     except backup.BackupError as exc:
         _fail(exc)
     size = written.stat().st_size
-    click.echo(f"backup written to {written} ({size / 1e6:.1f} MB: "
-               f"{manifest['database']['dialect']} database, "
-               f"{manifest['attachments']} attachments)")
+    size = f"{size / 1e6:.1f} MB" if size >= 1e5 else f"{size / 1e3:.0f} kB"
+    click.echo(f"backup written to {written} ({size}: {manifest['database']['dialect']} "
+               f"database, {_count(manifest['attachments'], 'attachment')})")
 
 
 @click.command("restore")
@@ -362,7 +366,7 @@ def restore_command(path, yes):
     enabled = sorted(n for n, m in manifest["modules"].items() if m["state"] == "enabled")
     click.echo(f"backup of {manifest['created_at']}: {manifest['database']['dialect']} "
                f"database, modules enabled: {', '.join(enabled) or '-'}, "
-               f"{manifest['attachments']} attachments")
+               f"{_count(manifest['attachments'], 'attachment')}")
     target = db.engine.url.render_as_string(hide_password=True)
     if not yes:
         click.confirm(f"replace everything in {target} and the attachments folder?",

@@ -57,7 +57,7 @@ def test_restore_brings_back_records_and_attachments(served, tmp_path):
     target = tmp_path / "backups" / "erp.tar.gz"
     done = runner.invoke(args=["backup", str(target)])
     assert done.exit_code == 0, done.output
-    assert "backup written to" in done.output and "1 attachments" in done.output
+    assert "backup written to" in done.output and "1 attachment)" in done.output
     assert stat.S_IMODE(target.stat().st_mode) == 0o600  # password hashes, customers' data
     manifest = backup.read_manifest(target)
     dialect = db_url_dialect(app)
