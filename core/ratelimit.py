@@ -31,6 +31,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import begin_writing, db
+from core.errors import render_error
 
 log = logging.getLogger(__name__)
 FORGET_AFTER = 24 * 3600  # a pair's failures are forgotten after a day without one
@@ -310,5 +311,12 @@ def init_app(app) -> None:
                     "the database)")
     elif storage.name == "redis":
         log.info("login limits are kept in Redis at %s", storage.where)
+        import redis
+
+        @app.errorhandler(redis.RedisError)
+        def _limits_unreachable(exc):
+            # no limits, no sign-in: "try again" rather than a 500, or no limit at all
+            log.error("login limits: Redis at %s failed: %s", storage.where, exc)
+            return render_error(503, {"Retry-After": "30"})
     else:
         log.info("login limits are kept in the database (core_rate_limit)")

@@ -200,3 +200,14 @@ def test_the_database_forgets_what_is_of_no_use(db_url, monkeypatch):
         storage.rate("new", 100.0 + ratelimit.FORGET_AFTER + 1, 3, 300)
         keys = db.session.execute(db.select(ratelimit.RateLimit.key)).scalars().all()
         assert sorted(keys) == ["new"]
+
+
+def test_redis_down_answers_try_again_not_500(db_url):
+    # a port nothing listens on: the limits cannot be read, so nobody signs in, politely
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app = make_app(db_url, ERP_RATELIMIT_REDIS_URL=f"redis://127.0.0.1:{port}/0")
+    init_db(app)
+    answer = post(app, "admin", "admin", an_address())
+    assert answer.status_code == 503 and answer.headers["Retry-After"] == "30"
