@@ -19,6 +19,9 @@ def create_app(config: dict | None = None) -> Flask:
     from core import config as config_module
 
     config_module.load(app, config)
+    from core.limits import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # before any route: ids beyond MAX_ID 404
     app.json.ensure_ascii = False  # Vietnamese and Chinese stay readable in JSON
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "WARNING"))
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask import abort
 from flask_babel import gettext as _
 
-from core import access, records
+from core import access, limits, records
 from core.db import db
 from core.errors import Refusal, Warn
 from core.timeline import TimelineEntry, acting_user_id
@@ -116,7 +116,7 @@ def parse_params(action: Action, record, payload) -> dict:
                 errors[p.name] = _("Not a valid choice.")
             values[p.name] = offered.get(str(raw))
         else:
-            if not isinstance(raw, str) or len(raw) > MAX_TEXT or "\x00" in raw:
+            if not isinstance(raw, str) or limits.text_problem(raw, MAX_TEXT) is not None:
                 errors[p.name] = _("Expected text of at most %(n)s characters.", n=MAX_TEXT)
             values[p.name] = raw
     if errors:
@@ -125,13 +125,14 @@ def parse_params(action: Action, record, payload) -> dict:
 
 
 def _int(raw):
-    if isinstance(raw, bool):
+    """An id: a whole number (or its digits as text) that an id column can hold."""
+    if isinstance(raw, bool) or not isinstance(raw, int | str):
         return None
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        return None
-    return value if 0 < value < 2**63 else None
+    if isinstance(raw, str):
+        if not raw.isascii() or not raw.isdigit():
+            return None
+        raw = int(raw)
+    return raw if 0 < raw <= limits.MAX_ID else None
 
 
 def run(model_cls, action: Action, record_id, payload: dict):

@@ -251,8 +251,12 @@ def users_group():
 @click.option("--groups", default="", help="Comma-separated group ids.")
 @with_appcontext
 def users_create(login, password, name, email, admin, groups):
-    from core.auth.models import ADMIN_GROUP, User
+    from core.auth.models import ADMIN_GROUP, User, login_problem, password_problem
 
+    for what, problem in (("login", login_problem(login)),
+                          ("password", password_problem(password))):
+        if problem is not None:
+            _fail(f"{what}: {problem}")
     if db.session.execute(sa.select(User.id).where(User.login == login)).first():
         _fail(f"user {login!r} exists already")
     group_ids = {g.strip() for g in groups.split(",") if g.strip()} | {"core.user"}

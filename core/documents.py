@@ -23,12 +23,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core import access, records
 from core.db import db
 from core.errors import Refusal
+from core.limits import MAX_ID
 from core.money import line_amounts, money, totals
 from core.workflow import workflow_of
 
 Money = sa.Numeric(16, 2)
 Quantity = sa.Numeric(16, 3)
 Percent = sa.Numeric(5, 2)
+PERCENT = {"min": 0, "max": 100}  # a Percent column's info: what core.limits enforces
 
 LINE, SECTION, NOTE = "line", "section", "note"
 KINDS = {LINE: _l("Line"), SECTION: _l("Section"), NOTE: _l("Note")}
@@ -37,6 +39,10 @@ LIMIT_QUANTITY = Decimal(10) ** 9
 LIMIT_PRICE = Decimal(10) ** 12
 LIMIT_AMOUNT = Decimal(10) ** 13
 MAX_LINES = 500
+# (lowest, highest) of a line's numbers, as build_lines takes them: for the API's fields
+LINE_LIMITS = {"quantity": (Decimal("0.001"), LIMIT_QUANTITY - Decimal("0.001")),
+               "price_unit": (Decimal(0), LIMIT_PRICE - Decimal("0.01")),
+               "discount": (Decimal(0), Decimal(100)), "tax_rate": (Decimal(0), Decimal(100))}
 
 
 class DocumentLine:
@@ -48,13 +54,13 @@ class DocumentLine:
     description: Mapped[str] = mapped_column(sa.String(400),
                                              info={"label": _l("Description")})
     quantity: Mapped[Decimal] = mapped_column(Quantity, default=Decimal(1),
-                                              info={"label": _l("Quantity")})
+                                              info={"label": _l("Quantity"), "min": 0})
     price_unit: Mapped[Decimal] = mapped_column(Money, default=Decimal(0),
-                                                info={"label": _l("Unit price")})
+                                                info={"label": _l("Unit price"), "min": 0})
     discount: Mapped[Decimal] = mapped_column(Percent, default=Decimal(0),
-                                              info={"label": _l("Discount")})
+                                              info={"label": _l("Discount"), **PERCENT})
     tax_rate: Mapped[Decimal] = mapped_column(Percent, default=Decimal(0),
-                                              info={"label": _l("Tax rate")})
+                                              info={"label": _l("Tax rate"), **PERCENT})
     amount_untaxed: Mapped[Decimal] = mapped_column(Money, default=Decimal(0),
                                                     info={"label": _l("Subtotal")})
     amount_tax: Mapped[Decimal] = mapped_column(Money, default=Decimal(0),
@@ -79,7 +85,7 @@ def build_lines(line_cls, rows: list[dict], defaults=None) -> list:
     price) and refuse what it cannot use. Refuses (422) naming the line at fault."""
     if len(rows) > MAX_LINES:
         raise Refusal(_("A document holds at most %(n)s lines.", n=MAX_LINES), "invalid")
-    built = []
+    built, total = [], Decimal(0)
     for number, row in enumerate(rows, start=1):
         kind = row.get("display_type") or LINE
         if kind not in KINDS:
@@ -110,7 +116,8 @@ def build_lines(line_cls, rows: list[dict], defaults=None) -> list:
             quantity, money(price), discount, tax)
         line.amount_untaxed, line.amount_tax = line_amounts(quantity, line.price_unit,
                                                             discount, tax)
-        if line.amount_untaxed >= LIMIT_AMOUNT:
+        total += line.amount_untaxed + line.amount_tax
+        if line.amount_untaxed >= LIMIT_AMOUNT or total >= 10 * LIMIT_AMOUNT:  # and the sum
             raise Refusal(_("Line %(n)s: the amount is too large.", n=number), "invalid")
         built.append(line)
     return built
@@ -204,9 +211,10 @@ def posted_rows(form, editor: Editor) -> tuple[list[dict], list[str]]:
         if kind != LINE and not typed["description"]:
             continue
         row = {"display_type": kind, "description": typed["description"], "typed": typed}
-        for name in ("product_id", *editor.hidden):
+        for name in ("product_id", *editor.hidden):  # ids: ASCII digits an id column holds
             value = typed.get(name, "")
-            row[name] = int(value) if value.isdigit() and len(value) < 19 else None
+            number = int(value) if value.isascii() and value.isdigit() else 0
+            row[name] = number if 0 < number <= MAX_ID else None
         try:
             for name in ("quantity", "price_unit", "discount", "tax_rate"):
                 row[name] = parse_number(typed[name]) if typed[name] else None

@@ -2,8 +2,10 @@
 for "the business refuses this", which every module raises and core answers once."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
@@ -59,19 +61,73 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def render_error(code: int):
+def render_error(code: int, headers: dict | None = None):
     if wants_json():
         body = {"error": {"code": CODES.get(code, "error"), "message": _message(code)}}
-        return jsonify(body), code
-    return render_template("core/error.html", code=code, message=_message(code)), code
+        return jsonify(body), code, headers or {}
+    return render_template("core/error.html", code=code, message=_message(code)), code, \
+        headers or {}
+
+
+def conflict(exc: sa.exc.IntegrityError) -> tuple[str, dict]:
+    """What a refused write means, from the database's error: (message, {field: message})
+    for a value another record holds already (a unique column; the field named when the
+    database says which), else the general "conflicts with other records"."""
+    text = str(exc.orig)
+    table = column = None
+    diag = getattr(exc.orig, "diag", None)  # PostgreSQL names the constraint
+    name = getattr(diag, "constraint_name", None)
+    if name:
+        for found in db.metadata.tables.values():
+            for constraint in [*found.constraints, *found.indexes]:
+                if constraint.name == name and getattr(constraint, "unique", True):
+                    columns = list(constraint.columns)
+                    if len(columns) == 1:
+                        table, column = found.name, columns[0].name
+    else:  # SQLite: "UNIQUE constraint failed: product.code"
+        match = re.search(r"UNIQUE constraint failed: (\w+)\.(\w+)$", text)
+        if match:
+            table, column = match.groups()
+    unique = "UNIQUE" in text or "unique" in text or "duplicate key" in text
+    if unique:
+        taken = _("This conflicts with another record (a duplicate?).")
+        return taken, ({column: taken} if column and table else {})
+    return _("This conflicts with other records (a duplicate, or records that refer to "
+             "it)."), {}
 
 
 def init_app(app) -> None:
+    @app.before_request
+    def _refuse_nul():
+        """A NUL in a query or form value is never text anyone typed, and PostgreSQL
+        cannot hold it: 400 before any page or search sees it."""
+        values = [*request.args.keys(), *request.args.values()]
+        if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
+                "application/x-www-form-urlencoded", "multipart/form-data"):
+            values += [*request.form.keys(), *request.form.values()]
+        if any("\x00" in value for value in values):
+            return render_error(400)
+        return None
+
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         if exc.code in (301, 302, 303, 307, 308):
             return exc
-        return render_error(exc.code or 500)
+        allowed = getattr(exc, "valid_methods", None)  # 405 names the methods it takes
+        return render_error(exc.code or 500, {"Allow": ", ".join(allowed)} if allowed else None)
+
+    @app.errorhandler(sa.exc.IntegrityError)
+    def _integrity(exc: sa.exc.IntegrityError):
+        """A write the database refused (a unique value taken, a record others refer to):
+        409, naming the field when it can; nothing is saved."""
+        db.session.rollback()
+        message, fields = conflict(exc)
+        if wants_json():
+            body = {"code": "conflict", "message": message}
+            if fields:
+                body["details"] = {k: [v] for k, v in fields.items()}
+            return jsonify({"error": body}), 409
+        return render_template("core/error.html", code=409, message=message), 409
 
     @app.errorhandler(Refusal)
     def _refused(exc: Refusal):

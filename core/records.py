@@ -6,7 +6,9 @@
 2. fields the record's state locks are refused (core.workflow), and so are fields whose
    column needs a named right the writer does not hold (`info={"write_right": ...}`:
    403, naming each field) unless the value stays as it is, or, on a new record, is the
-   default or the writer themselves (an owner field);
+   default or the writer themselves (an owner field); values that do not fit their
+   columns (core.limits: ranges, dates, text) are refused (422), and so are values that
+   another record holds in a unique column (409), each naming its field;
 3. the values are written, then the saving hooks of enabled modules run (numbering,
    lines, totals, the owner's rules; a hook refuses with core.errors.Refusal);
 4. the record is flushed and must still be within the user's record rules (a write may
@@ -20,7 +22,7 @@ from flask import abort
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from core import access
+from core import access, limits
 from core.auth.models import User
 from core.db import db
 from core.errors import Refusal
@@ -89,6 +91,7 @@ def save(model_cls, values: dict, record=None):
             abort(404)
         check_locked(record, changed(record, values))
     check_field_rights(record, values, creating)
+    check_values(model_cls, values, record if not creating else None)
     for name, value in values.items():
         if _settable(model_cls, name, value):
             setattr(record, name, value)
@@ -138,3 +141,25 @@ def _points_at_users(model_cls, name: str) -> bool:
     attr = sa.inspect(model_cls).column_attrs.get(name)
     return attr is not None and any(fk.column.table is User.__table__
                                     for fk in attr.columns[0].foreign_keys)
+
+
+def check_values(model_cls, values: dict, record=None) -> None:
+    """Refuse values that do not fit their columns (422), then values of unique columns
+    that another record holds already (409), naming each field."""
+    problems = limits.problems(model_cls, values)
+    if problems:
+        raise Refusal(_("Some values are not valid."), "invalid", problems)
+    mapper = sa.inspect(model_cls)
+    taken = {}
+    for name, value in values.items():
+        attr = mapper.column_attrs.get(name)
+        if attr is None or value is None or not attr.columns[0].unique:
+            continue
+        query = sa.select(model_cls.id).where(attr.columns[0] == value)
+        if record is not None:
+            query = query.where(model_cls.id != record.id)
+        if db.session.execute(query.limit(1)).first() is not None:
+            taken[name] = _("This conflicts with another record (a duplicate?).")
+    if taken:
+        raise Refusal(_("This conflicts with another record (a duplicate?)."), "conflict",
+                      taken)

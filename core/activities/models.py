@@ -30,9 +30,11 @@ class Activity(Model):
         sa.ForeignKey("core_user.id", ondelete="SET NULL"), index=True,
         info={"label": _l("Assigned to"), "write_right": "core.assign"})
     due_at: Mapped[datetime | None] = mapped_column(index=True, info={"label": _l("When")})
-    duration_minutes: Mapped[int | None] = mapped_column(info={"label": _l("Minutes")})
+    duration_minutes: Mapped[int | None] = mapped_column(
+        info={"label": _l("Minutes"), "min": 0, "max": 525_600})  # a year at most
+    # the reminder job looks a day ahead (jobs.MAX_REMIND)
     remind_minutes: Mapped[int | None] = mapped_column(
-        default=15, info={"label": _l("Remind me (minutes before)")})
+        default=15, info={"label": _l("Remind me (minutes before)"), "min": 0, "max": 1440})
     reminded_at: Mapped[datetime | None] = mapped_column(info={"label": _l("Reminded")})
     res_model: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     res_id: Mapped[int | None] = mapped_column(index=True)

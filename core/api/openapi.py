@@ -1,7 +1,17 @@
-"""The OpenAPI 3 description of the API as it is now: the resources of enabled modules."""
+"""The OpenAPI 3 description of the API as it is now: the resources of enabled modules.
+What it allows the API takes, and what the API refuses for its form it states: lengths,
+ranges, patterns, choices (core.api.fields, core.limits)."""
 from __future__ import annotations
 
+import re
+
+from core import limits
+
+from .fields import BOOL_PATTERN
+
 ERROR = {"$ref": "#/components/responses/Error"}
+MAX_LIMIT = 500
+MAX_OFFSET = limits.INT32[1]
 
 
 def build_spec(resources: dict) -> dict:
@@ -22,15 +32,16 @@ def build_spec(resources: dict) -> dict:
                          "properties": {n: f.schema() for n, f in readable.items()}}
         schemas[f"{name}.input"] = {
             "type": "object", "additionalProperties": False,
-            "properties": {n: f.schema() for n, f in writable.items()},
+            "properties": {n: f.schema(input=True) for n, f in writable.items()},
         }
         required = [n for n, f in writable.items() if f.required]
         create_schema = dict(schemas[f"{name}.input"], required=required) if required else None
         item = {"$ref": f"#/components/schemas/{name}"}
         filters = [{"name": n, "in": "query", "required": False,
-                    "description": "exact value; also n__in, n__gte, n__lte, n__gt, n__lt, "
-                                   "n__ne" + (", n__contains" if f.type == "string" else ""),
-                    "schema": {"type": "string"}}
+                    "description": "exact value (empty: none); also n__in, n__gte, n__lte, "
+                                   "n__gt, n__lt, n__ne" + (
+                                       ", n__contains" if f.type == "string" else ""),
+                    "schema": f.query_schema()}
                    for n, f in r.fields.items() if f.filterable and f.column is not None]
         tag = [model]
         paths[f"/api/v1/{model}"] = {
@@ -40,10 +51,11 @@ def build_spec(resources: dict) -> dict:
                 "summary": f"List {model} records the caller may see",
                 "parameters": [
                     {"name": "limit", "in": "query", "schema": {
-                        "type": "integer", "minimum": 1, "maximum": 500, "default": 50}},
+                        "type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 50}},
                     {"name": "offset", "in": "query", "schema": {
-                        "type": "integer", "minimum": 0, "default": 0}},
-                    {"name": "order", "in": "query", "schema": {"type": "string"},
+                        "type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}},
+                    {"name": "order", "in": "query",
+                     "schema": {"type": "string", "pattern": order_pattern(r)},
                      "description": "comma-separated fields, '-' for descending"},
                     *filters,
                 ],
@@ -62,12 +74,13 @@ def build_spec(resources: dict) -> dict:
                 "responses": {"201": _one(item, "Created"), **_errors(400, 401, 403, 409, 422)},
             },
         }
-        id_param = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+        id_param = {"name": "id", "in": "path", "required": True, "schema": {
+            "type": "integer", "minimum": 1, "maximum": limits.MAX_ID}}
         paths[f"/api/v1/{model}/{{id}}"] = {
             "parameters": [id_param, *(_languages() if _has_translations(r) else [])],
             "get": {"tags": tag, "operationId": f"get_{_op(model)}",
                     "summary": f"One {model}", "responses": {
-                        "200": _one(item, "The record"), **_errors(401, 403, 404)}},
+                        "200": _one(item, "The record"), **_errors(400, 401, 403, 404)}},
             "patch": {"tags": tag, "operationId": f"update_{_op(model)}",
                       "summary": f"Change a {model}",
                       "requestBody": {"required": True, "content": {"application/json": {
@@ -77,7 +90,7 @@ def build_spec(resources: dict) -> dict:
             "delete": {"tags": tag, "operationId": f"delete_{_op(model)}",
                        "summary": f"Delete a {model}",
                        "responses": {"204": {"description": "Deleted"},
-                                     **_errors(401, 403, 404, 409)}},
+                                     **_errors(400, 401, 403, 404, 409)}},
         }
         for action in sorted(r.actions):
             paths[f"/api/v1/{model}/{{id}}/{action}"] = {
@@ -109,15 +122,29 @@ def build_spec(resources: dict) -> dict:
 
 def _params_schema(action) -> dict:
     """The inputs an action takes (core.actions.Param), as a JSON object's schema."""
-    kinds = {"id": {"oneOf": [{"type": "integer"}, {"type": "string"}]},
-             "choice": {"type": "string"}, "text": {"type": "string", "maxLength": 2000}}
+    kinds = {"id": {"type": "integer", "minimum": 1, "maximum": limits.MAX_ID},
+             "choice": {"type": "string"},
+             "text": {"type": "string", "maxLength": 2000, "pattern": limits.TEXT_PATTERN}}
     schema = {"type": "object", "properties": {
-        p.name: {**kinds.get(p.kind, {"type": "string"}), "description": str(p.label)}
+        p.name: {**kinds.get(p.kind, {"type": "string"}), "description": str(p.label),
+                 **({} if p.required else {"nullable": True})}
         for p in action.params}}
     required = [p.name for p in action.params if p.required]
     if required:
         schema["required"] = required
     return schema
+
+
+def sortable(resource) -> list[str]:
+    """The fields a list may be ordered by."""
+    return [n for n, f in resource.fields.items()
+            if f.column is not None and (f.filterable or n in ("id", "created_at", "updated_at"))]
+
+
+def order_pattern(resource) -> str:
+    """`order`: comma-separated sortable fields, each maybe with '-' (descending)."""
+    one = "-?(" + "|".join(re.escape(n) for n in sortable(resource)) + ")"
+    return f"^({one}(,{one})*)?$"
 
 
 def _has_translations(resource) -> bool:
@@ -127,7 +154,7 @@ def _has_translations(resource) -> bool:
 def _languages() -> list[dict]:
     """The switch between translatable fields in the caller's language and in all."""
     return [{"name": "translations", "in": "query", "required": False,
-             "schema": {"type": "boolean", "default": False},
+             "schema": {"type": "string", "pattern": BOOL_PATTERN, "default": "false"},
              "description": "true: translatable fields hold the default language's value "
                             "and `<field>_translations` every other language's, read and "
                             "written; otherwise they are read, written, filtered and "

@@ -2,22 +2,26 @@
 cookie is ignored here, so no request can be forged from another site)."""
 from __future__ import annotations
 
+import json
+import re
+
 import sqlalchemy as sa
 from flask import Blueprint, g, jsonify, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
-from core import access, actions
+from core import access, actions, limits
 from core.auth.models import ApiToken
 from core.db import begin_writing, db, end_writing
 from core.errors import CODES, _message
 from core.modules import get_registry
 
-from .openapi import build_spec
+from .fields import BOOL_PATTERN, INT_PATTERN
+from .openapi import MAX_LIMIT, MAX_OFFSET, build_spec, order_pattern
 from .resource import ApiError, Resource
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-MAX_LIMIT = 500
+MAX_DEPTH = 32  # of nested JSON arrays and objects in a request
 
 
 def token_required(view):
@@ -30,6 +34,9 @@ def token_required(view):
 def _authenticate():
     if request.endpoint == "api.openapi":
         return None
+    if not re.fullmatch(BOOL_PATTERN, request.args.get("translations", "false")):
+        raise ApiError(400, "invalid_parameter", _l("Some query parameters are not valid."),
+                       {"translations": [str(_l("Expected true or false."))]})
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, "unauthorized",
@@ -61,7 +68,17 @@ def _api_error(exc: ApiError):
 def _http_error(exc: HTTPException):
     db.session.rollback()
     code = exc.code or 500
-    return jsonify({"error": {"code": CODES.get(code, "error"), "message": _message(code)}}), code
+    response = jsonify({"error": {"code": CODES.get(code, "error"), "message": _message(code)}})
+    if getattr(exc, "valid_methods", None):  # 405: the methods this URL takes
+        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    return response, code
+
+
+def _record_id(record_id: int) -> int:
+    """An id beyond what an id column holds names no record (404), never an overflow."""
+    if not 1 <= record_id <= limits.MAX_ID:
+        raise ApiError(404, "not_found", _message(404))
+    return record_id
 
 
 def _resource(model: str):
@@ -77,22 +94,60 @@ def _payload(optional: bool = False):
     if request.mimetype != "application/json":
         raise ApiError(400, "bad_content_type",
                        _l("Send JSON with Content-Type: application/json."))
-    data = request.get_json(silent=True)
-    if data is None and request.get_data().strip() not in (b"null",):
+    try:
+        data = json.loads(request.get_data(), parse_constant=_not_json)
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested beyond reason
+        raise ApiError(400, "malformed_json", _l("The request body is not valid JSON.")) \
+            from None
+    depth = _depth(data)
+    if depth is None:
         raise ApiError(400, "malformed_json", _l("The request body is not valid JSON."))
+    if depth > MAX_DEPTH:
+        raise ApiError(400, "malformed_json", _l(
+            "The request body nests arrays and objects more than %(n)s deep.", n=MAX_DEPTH))
     if not isinstance(data, dict):
         raise ApiError(422, "invalid", _l("Expected a JSON object."))
     return data
+
+
+def _not_json(constant):
+    raise ValueError(constant)  # NaN and Infinity are Python's, not JSON's
+
+
+def _depth(data) -> int | None:
+    """How deep arrays and objects nest in a JSON value (without recursion); None when a
+    text or a key holds a lone surrogate, which nothing can store or answer as UTF-8."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, str):
+            if not _utf8(value):
+                return None
+        elif isinstance(value, dict | list):
+            deepest = max(deepest, depth)
+            if depth > MAX_DEPTH:
+                break
+            if isinstance(value, dict):
+                if not all(_utf8(key) for key in value):
+                    return None
+                value = value.values()
+            stack.extend((item, depth + 1) for item in value)
+    return deepest
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _int_param(name: str, default: int, low: int, high: int | None) -> int:
     text = request.args.get(name)
     if text is None:
         return default
-    try:
-        value = int(text)
-    except ValueError:
-        value = None
+    value = int(text) if re.fullmatch(INT_PATTERN, text) else None
     if value is None or value < low or (high is not None and value > high):
         bound = f"{low}..{high}" if high is not None else f">= {low}"
         raise ApiError(400, "invalid_parameter", _l("Some query parameters are not valid."),
@@ -101,13 +156,7 @@ def _int_param(name: str, default: int, low: int, high: int | None) -> int:
 
 
 def _commit():
-    try:
-        db.session.commit()
-    except sa.exc.IntegrityError:
-        db.session.rollback()
-        raise ApiError(409, "conflict", _l(
-            "This conflicts with other records (a duplicate, or records that refer to it)."
-        )) from None
+    db.session.commit()  # an IntegrityError is answered 409 (core.errors)
 
 
 @bp.route("/openapi.json")
@@ -121,13 +170,17 @@ def openapi():
 def list_records(model):
     resource = _resource(model)
     limit = _int_param("limit", 50, 1, MAX_LIMIT)
-    offset = _int_param("offset", 0, 0, None)
+    offset = _int_param("offset", 0, 0, MAX_OFFSET)
+    order = request.args.get("order", "id")
+    if not re.fullmatch(order_pattern(resource), order):
+        raise ApiError(400, "invalid_parameter", _l("Some query parameters are not valid."),
+                       {"order": [str(_l("Cannot sort by %(name)s.", name=order))]})
     filters = {k: v for k, v in request.args.items()
                if k not in ("limit", "offset", "order", "translations")}
     query = resource.filtered(access.select_for(resource.cls), filters)
     total = db.session.execute(
         sa.select(sa.func.count()).select_from(query.order_by(None).subquery())).scalar()
-    query = resource.ordered(query, request.args.get("order", "id"))
+    query = resource.ordered(query, order)
     records = db.session.execute(query.limit(limit).offset(offset)).scalars().all()
     return jsonify({"items": resource.dump_many(records), "total": total})
 
@@ -146,14 +199,14 @@ def create_record(model):
 @token_required
 def get_record(model, record_id):
     resource = _resource(model)
-    return jsonify(resource.dump(access.get_for(resource.cls, record_id)))
+    return jsonify(resource.dump(access.get_for(resource.cls, _record_id(record_id))))
 
 
 @bp.route("/<model>/<int:record_id>", methods=["PATCH"])
 @token_required
 def update_record(model, record_id):
     resource = _resource(model)
-    record = access.get_for(resource.cls, record_id, "w", lock=True)
+    record = access.get_for(resource.cls, _record_id(record_id), "w", lock=True)
     resource.write(_payload(), record)
     _commit()
     return jsonify(resource.dump(record))
@@ -163,7 +216,7 @@ def update_record(model, record_id):
 @token_required
 def delete_record(model, record_id):
     resource = _resource(model)
-    record = access.get_for(resource.cls, record_id, "d", lock=True)  # its state, as of now
+    record = access.get_for(resource.cls, _record_id(record_id), "d", lock=True)  # as of now
     refusal = record.delete_refusal() if hasattr(record, "delete_refusal") else None
     if refusal:
         raise ApiError(409, "not_deletable", refusal)
@@ -179,7 +232,7 @@ def run_action(model, record_id, action):
     spec = resource.actions.get(action)
     if spec is None:
         raise ApiError(404, "not_found", _l("There is no action %(action)s.", action=action))
-    done = actions.run(resource.cls, spec, record_id, _payload(optional=True))
+    done = actions.run(resource.cls, spec, _record_id(record_id), _payload(optional=True))
     _commit()
     shown = Resource.served(get_registry()).get(done.record.__model__) or resource
     body = shown.dump(done.record)

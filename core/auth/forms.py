@@ -10,6 +10,7 @@ from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleFiel
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from core.auth.models import LOGIN_PATTERN, PASSWORD_MIN
 from core.i18n import LANGUAGE_NAMES
 
 TIMEZONES = sorted(available_timezones())
@@ -60,7 +61,7 @@ class PreferencesForm(FlaskForm):
 
 class NewPasswordMixin:
     password = PasswordField(_l("New password"), validators=[
-        DataRequired(), Length(min=8, message=_l("At least 8 characters."))])
+        DataRequired(), Length(min=PASSWORD_MIN, message=_l("At least 8 characters."))])
     confirm = PasswordField(_l("Repeat the new password"), validators=[
         DataRequired(), EqualTo("password", message=_l("The two passwords differ."))])
 
@@ -85,7 +86,7 @@ class UserForm(PreferencesForm):
     theme = None  # each user picks their own look; administrators do not
     login = StringField(_l("Login"), validators=[
         DataRequired(), Length(max=64),
-        Regexp(r"^[\w.@+-]+$", message=_l("Letters, digits and . @ + - _ only."))])
+        Regexp(LOGIN_PATTERN, message=_l("Letters, digits and . @ + - _ only."))])
     manager_id = SelectField(_l("Manager"), coerce=int, choices=[], validate_choice=True)
     active = BooleanField(_l("Active"), default=True)
     groups = MultiCheckboxField(_l("Groups"), choices=[])

@@ -3,10 +3,12 @@ membership is stored by the group's id, so it survives the module being disabled
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -15,6 +17,24 @@ from core.db import db, utcnow
 
 ADMIN_GROUP = "core.admin"
 USER_GROUP = "core.user"
+# a login is one word: letters, digits and . @ + - _ (no space, line break or control
+# character); \Z, not $, which would let a trailing line break through
+LOGIN_PATTERN = r"^[\w.@+-]{1,64}\Z"
+PASSWORD_MIN = 8
+
+
+def login_problem(login: str):
+    """Why `login` cannot be a login (the forms and the CLI ask), or None."""
+    if not re.match(LOGIN_PATTERN, login or ""):
+        return _l("Letters, digits and . @ + - _ only.")
+    return None
+
+
+def password_problem(password: str):
+    """Why `password` cannot be a new password, or None."""
+    if len(password or "") < PASSWORD_MIN or not password.strip():
+        return _l("At least 8 characters.")
+    return None
 
 
 class User(UserMixin, db.Model):

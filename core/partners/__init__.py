@@ -26,6 +26,30 @@ def register(module) -> None:
                Field("tag_ids", "ids", writable=True, load=tag_ids, store=store_tags,
                      references="partner_tag", description="ids of the partner's tags")],
     )
+    module.saving(Partner, saving_partner)
+
+
+def saving_partner(partner, values, creating) -> None:
+    """A contact's company is another partner, never itself nor one of its own contacts
+    (a loop no list, name or delete could walk)."""
+    import sqlalchemy as sa
+    from flask_babel import gettext as _
+
+    from core.db import db
+    from core.errors import Refusal
+
+    from .models import Partner
+
+    if "parent_id" not in values or partner.parent_id is None:
+        return
+    seen, current = set(), partner.parent_id
+    while current is not None and current not in seen and len(seen) < 100:
+        if partner.id is not None and current == partner.id:
+            message = _("A partner cannot belong to itself or to one of its own contacts.")
+            raise Refusal(message, "invalid", {"parent_id": message})
+        seen.add(current)
+        current = db.session.execute(sa.select(Partner.parent_id).where(
+            Partner.id == current)).scalar()
 
 
 def tag_ids(partners) -> dict[int, list[int]]:

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 
-from core import access
+from core import access, limits
 from core.db import db
 from core.modules import get_registry
 from core.ui.forms import choices_of
@@ -57,7 +57,7 @@ tags.register(bp)
 
 
 def _id(value) -> int:
-    return int(value) if str(value).isdigit() and len(str(value)) < 18 else -1
+    return limits.parse_id(value) or -1
 
 
 def side_panel(partner) -> Markup:
@@ -103,10 +103,8 @@ def merge_view(record_id):
     candidates = likely_duplicates(source.name, source.email, source.phone, exclude=source.id)
     form = FlaskForm()
     if request.method == "POST" and form.validate_on_submit():
-        try:
-            target_id = int(request.form.get("target_other") or request.form.get("target", ""))
-        except ValueError:
-            target_id = 0
+        target_id = limits.parse_id(request.form.get("target_other")
+                                    or request.form.get("target", "")) or 0
         if target_id == source.id:
             abort(404)
         target = access.get_for(Partner, target_id, "w")

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Model, db
-from core.documents import Percent
+from core.documents import PERCENT, Percent
 from core.translatable import N_, expression
 
 
@@ -18,7 +18,7 @@ class Tax(Model):
     name: Mapped[str] = mapped_column(sa.String(64),
                                       info={"label": _l("Name"), "translatable": True})
     rate: Mapped[Decimal] = mapped_column(Percent, default=Decimal(0),
-                                          info={"label": _l("Tax rate")})
+                                          info={"label": _l("Tax rate"), **PERCENT})
     sequence: Mapped[int] = mapped_column(default=10, info={"label": _l("Sequence")})
     active: Mapped[bool] = mapped_column(default=True, index=True,
                                          info={"label": _l("Active")})

@@ -2,8 +2,6 @@
 than writing a WTForms class for each model (it may still give its own class)."""
 from __future__ import annotations
 
-from decimal import Decimal
-
 import sqlalchemy as sa
 from flask import url_for
 from flask_babel import gettext as _
@@ -22,10 +20,10 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
-from core import translatable
+from core import limits, translatable
 from core.db import contains, db
 
 LOOKUP_LIMIT = 500  # choices offered for a reference; more is for search, not a select
@@ -50,16 +48,20 @@ def label_of(model, name: str) -> str:
 def id_value(text) -> int:
     """A record id from a request (`request.args.get("x", type=id_value)`): ids beyond
     what the database holds give None, like text does, never an overflow."""
-    value = int(text)
-    if not 0 < value < 2**63:
+    value = limits.parse_id(text)
+    if value is None:
         raise ValueError(text)
     return value
 
 
 def _optional_int(value):
+    """A reference's id as a select posts it ("" or "0": none); ValueError (the field's
+    error) for anything an id column cannot hold."""
     if value in (None, "", "None", "0", 0):
         return None
-    return int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    return id_value(value)
 
 
 def reference_target(column):
@@ -190,6 +192,19 @@ def translations_field_for(model, name: str) -> TranslationsField:
                              max_length=getattr(column.type, "length", None))
 
 
+class Fits:
+    """A form field's value must fit its column as the save path checks it (core.limits:
+    ranges, dates the app computes with, text without control characters)."""
+
+    def __init__(self, column):
+        self.column = column
+
+    def __call__(self, form, field):
+        problem = limits.problem(self.column, field.data)
+        if problem is not None:
+            raise ValidationError(str(problem))
+
+
 def field_for(model, name: str):
     if relation_of(model, name) is not None:
         return ManyField(label_of(model, name), coerce=int)
@@ -208,16 +223,16 @@ def field_for(model, name: str):
     kind = column.type
     if isinstance(kind, sa.Boolean):
         return BooleanField(label)
+    fits = Fits(column)
     if isinstance(kind, sa.Numeric):
-        return DecimalField(label, places=2, validators=presence + [
-            NumberRange(min=Decimal("-1e13"), max=Decimal("1e13"))])
+        return DecimalField(label, places=2, validators=[*presence, fits])
     if isinstance(kind, sa.Integer):
-        return IntegerField(label, validators=presence + [NumberRange(-(2**31), 2**31 - 1)])
+        return IntegerField(label, validators=[*presence, fits])
     if isinstance(kind, sa.DateTime):
-        return DateTimeLocalField(label, format="%Y-%m-%dT%H:%M", validators=presence)
+        return DateTimeLocalField(label, format="%Y-%m-%dT%H:%M", validators=[*presence, fits])
     if isinstance(kind, sa.Date):
-        return DateField(label, validators=presence)
-    validators = list(presence)
+        return DateField(label, validators=[*presence, fits])
+    validators = [*presence, fits]
     if getattr(kind, "length", None):
         validators.append(Length(max=kind.length))
     if info.get("format") == "email":

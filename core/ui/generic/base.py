@@ -82,7 +82,10 @@ class ViewsCore:
             VIEWS[m].append(self)
 
     def url(self, suffix: str, **values) -> str:
-        return url_for(f"{self.blueprint}.{self.name}_{suffix}", **values)
+        """The URL of one of these views; values named like url_for's own (_method,
+        _external...) come from a request's query and are dropped, never obeyed."""
+        return url_for(f"{self.blueprint}.{self.name}_{suffix}",
+                       **{k: v for k, v in values.items() if not k.startswith("_")})
 
     def filter_url(self, name: str, value) -> str:
         """The list filtered to one value (from a group's row)."""

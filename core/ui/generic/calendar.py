@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from flask import render_template, request
 
+from core import limits
 from core.db import db
 
 from .. import forms as model_forms
@@ -19,6 +20,8 @@ class CalendarMixin:
         try:
             anchor = date.fromisoformat(request.args.get("day", ""))
         except ValueError:
+            anchor = today
+        if limits.date_problem(anchor) is not None:  # weeks around it must be dates too
             anchor = today
         if mode == "month":
             first = anchor.replace(day=1)

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from core import limits
 from core.db import db
-
-from .keyset import _int
 
 
 @dataclass
@@ -67,6 +66,6 @@ def team_filter(user_column) -> Filter:
 
     def where(value):
         return user_column.in_(sa.select(TeamMember.user_id).where(
-            TeamMember.team_id == _int(value, -1)))
+            TeamMember.team_id == (limits.parse_id(value) or -1)))
 
     return Filter("team", _l("Team"), choices, where)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import base64
 import json
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
 from flask import abort
 
-from core import translatable
+from core import limits, translatable
 
 from .. import forms as model_forms
 
@@ -42,6 +43,34 @@ def _cursor(record, sort_name: str) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
+def _cursor_value(kind, value):
+    """The sort value a cursor carries, as the sort column's type holds it; ValueError
+    when it is of another type (a text cursor for a number) or beyond the type's range."""
+    if isinstance(kind, sa.DateTime):
+        return datetime.fromisoformat(value)
+    if isinstance(kind, sa.Date):
+        return date.fromisoformat(value)
+    if isinstance(kind, sa.Boolean):
+        if not isinstance(value, bool):
+            raise ValueError(value)
+        return value
+    if isinstance(kind, sa.Integer):
+        if isinstance(value, bool) or not isinstance(value, int) or not (
+                limits.INT64[0] <= value <= limits.INT64[1]):
+            raise ValueError(value)
+        return value
+    if isinstance(kind, sa.Numeric):
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise ValueError(value)
+        number = Decimal(str(value))
+        if not number.is_finite() or abs(number) >= Decimal(10) ** 30:
+            raise ValueError(value)
+        return number
+    if not isinstance(value, str) or "\x00" in value:
+        raise ValueError(value)
+    return value
+
+
 def _keyset(query, sort_col, id_col, descending: bool, cursor: str | None, direction: str):
     """Seek past the cursor instead of counting an OFFSET, so page 5,000 costs what page 1
     costs."""
@@ -51,14 +80,14 @@ def _keyset(query, sort_col, id_col, descending: bool, cursor: str | None, direc
         try:
             padded = cursor + "=" * (-len(cursor) % 4)
             value, last_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
-            if isinstance(sort_col.type, sa.DateTime):
-                value = datetime.fromisoformat(value)
-            elif isinstance(sort_col.type, sa.Date):
-                value = date.fromisoformat(value)
+            value = _cursor_value(sort_col.type, value)
+            if isinstance(last_id, bool) or not isinstance(last_id, int) or not (
+                    0 < last_id <= limits.INT64[1]):
+                raise ValueError(last_id)
             key = sa.tuple_(sort_col, id_col)
-            bound = sa.tuple_(sa.literal(value, sort_col.type), sa.literal(int(last_id)))
+            bound = sa.tuple_(sa.literal(value, sort_col.type), sa.literal(last_id))
             query = query.where(key < bound if order_desc else key > bound)
-        except (ValueError, TypeError, json.JSONDecodeError):
+        except (ValueError, TypeError, InvalidOperation, json.JSONDecodeError):
             abort(400)
     if order_desc:
         return query.order_by(sort_col.desc(), id_col.desc())

@@ -14,6 +14,7 @@ from .. import forms as model_forms
 from .keyset import _cursor, _direction, _int, _keyset
 
 PAGE_SIZE = 50
+MAX_PAGE = 2**31 // PAGE_SIZE  # an offset any database takes (beyond: an empty page)
 COUNT_CAP = 10_000  # beyond this the list says "10,000+" instead of counting every row
 
 
@@ -33,7 +34,7 @@ class ListMixin:
         cursor, direction = request.args.get("after"), "after"
         if request.args.get("before"):
             cursor, direction = request.args.get("before"), "before"
-        page = max(_int(request.args.get("page"), 1), 1)
+        page = min(max(_int(request.args.get("page"), 1), 1), MAX_PAGE)
         if nullable:  # keyset pagination needs non-null keys; fall back to pages
             query = query.order_by(_direction(sort_col, descending),
                                    self.model.id).offset((page - 1) * PAGE_SIZE)
