@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from core.api import Field
 from core.db import db
-from core.documents import KINDS
+from core.documents import KINDS, LINE_LIMITS, MAX_LINES
 from core.errors import Refusal
 
 from . import services
@@ -22,13 +22,14 @@ LINE_ITEMS = {
     "display_type": Field("display_type", "string", writable=True, choices=tuple(KINDS),
                           description="line (the default), section or note"),
     "description": Field("description", "string", writable=True, required=True,
-                         max_length=400),
-    "quantity": Field("quantity", "decimal", writable=True, places=3),
-    "price_unit": Field("price_unit", "decimal", writable=True),
-    "discount": Field("discount", "decimal", writable=True),
-    "tax_rate": Field("tax_rate", "decimal", writable=True),
-    "product_id": Field("product_id", "integer", writable=True),
-    "order_line_id": Field("order_line_id", "integer", writable=True,
+                         nullable=False, max_length=400),
+    "quantity": Field("quantity", "decimal", writable=True, places=3,
+                      minimum=LINE_LIMITS["quantity"][0], maximum=LINE_LIMITS["quantity"][1]),
+    **{name: Field(name, "decimal", writable=True, minimum=LINE_LIMITS[name][0],
+                   maximum=LINE_LIMITS[name][1]) for name in ("price_unit", "discount",
+                                                              "tax_rate")},
+    "product_id": Field("product_id", "integer", writable=True, minimum=1),
+    "order_line_id": Field("order_line_id", "integer", writable=True, minimum=1,
                            description="the sales order line it bills"),
     "amount_untaxed": Field("amount_untaxed", "decimal"),
     "amount_tax": Field("amount_tax", "decimal"),
@@ -41,7 +42,7 @@ def expose(module) -> None:
         filter=["name", "kind", "partner_id", "order_id", "state", "date_invoice",
                 "date_due", "amount_residual"],
         extra=[Field("lines", "objects", writable=True, load=_lines,
-                     extra={"items": LINE_ITEMS},
+                     extra={"items": LINE_ITEMS, "max_items": MAX_LINES},
                      description="the invoice's lines; writing them replaces all lines")])
     module.expose(
         Payment, read=["partner_id", "date", "amount", "method", "reference", "unallocated"],

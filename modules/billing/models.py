@@ -125,7 +125,8 @@ class Payment(Model):
         info={"label": _l("Customer")})
     date: Mapped[date] = mapped_column(default=date.today, index=True,
                                        info={"label": _l("Date")})
-    amount: Mapped[Decimal] = mapped_column(Money, info={"label": _l("Amount")})
+    amount: Mapped[Decimal] = mapped_column(Money, info={"label": _l("Amount"),
+                                                         "min": Decimal("0.01")})
     method: Mapped[str] = mapped_column(sa.String(16), default="bank",
                                         info={"label": _l("Method"), "choices": METHODS})
     reference: Mapped[str | None] = mapped_column(sa.String(128),

@@ -3,8 +3,9 @@ numbers and due dates from the payment term, credit notes, payments settling one
 several invoices, and receivables with ageing. Callers commit (see modules/sales/services)."""
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -33,19 +34,24 @@ BUCKETS = ("not_due", "1_30", "31_60", "61_90", "over_90")
 
 
 # -- payment terms -----------------------------------------------------------------------
+MAX_TERM_DAYS = 3650  # ten years: an invoice's due dates stay dates
+
+
 def parse_schedule(text: str) -> list[tuple[Decimal, int]]:
-    """"50@0, 50@60" -> [(50, 0), (50, 60)]; the percentages must add up to 100."""
+    """"50@0, 50@60" -> [(50, 0), (50, 60)]; the percentages must add up to 100 and each
+    part fall due within MAX_TERM_DAYS ("100@9999999" would have no date to fall on)."""
     parts = []
-    try:
-        for chunk in (text or "").split(","):
-            percent, _sep, days = chunk.strip().partition("@")
-            parts.append((Decimal(percent), int(days or 0)))
-    except (InvalidOperation, ValueError):
-        raise Refusal(_("Write the schedule as percent@days, e.g. 50@0, 50@60."),
-                      "invalid", {"schedule": _("Write the schedule as percent@days, e.g. "
-                                                "50@0, 50@60.")}) from None
-    if not parts or sum(p for p, _d in parts) != HUNDRED or any(
-            p <= 0 or d < 0 for p, d in parts):
+    for chunk in (text or "").split(","):
+        found = re.fullmatch(r"\s*([0-9]{1,3}(?:\.[0-9]{1,2})?)\s*(?:@\s*([0-9]{0,7})\s*)?",
+                             chunk)
+        if found is None:
+            message = _("Write the schedule as percent@days, e.g. 50@0, 50@60.")
+            raise Refusal(message, "invalid", {"schedule": message})
+        parts.append((Decimal(found.group(1)), int(found.group(2) or 0)))
+    if any(days > MAX_TERM_DAYS for _p, days in parts):
+        message = _("A payment term falls due within %(n)s days.", n=MAX_TERM_DAYS)
+        raise Refusal(message, "invalid", {"schedule": message})
+    if not parts or sum(p for p, _d in parts) != HUNDRED or any(p <= 0 for p, _d in parts):
         message = _("The schedule's percentages must be positive and add up to 100.")
         raise Refusal(message, "invalid", {"schedule": message})
     return parts

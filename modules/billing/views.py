@@ -18,6 +18,7 @@ from core import access, translatable
 from core.db import db
 from core.documents import Editor, parse_number, posted_rows
 from core.errors import Refusal
+from core.limits import parse_id
 from core.partners.models import Partner
 from core.settings import get_setting
 from core.taxes.models import tax_choices
@@ -198,8 +199,7 @@ def payment_new():
         if partner_id is None:
             errors["partner_id"] = _("Choose a customer.")
         if not errors:
-            chosen = [int(i) for i in request.form.getlist("invoice_ids")
-                      if i.isdigit() and len(i) < 19]
+            chosen = [i for i in map(parse_id, request.form.getlist("invoice_ids")) if i]
             method = request.form.get("method") if request.form.get("method") in METHODS \
                 else "bank"
             try:

@@ -18,7 +18,7 @@ def register(module) -> None:
     module.widget("credit_limit.holds", _l("Credit holds"), views.holds_widget, sequence=40)
     module.extend_resource("partner", fields=[
         Field("credit_limit", "decimal", writable=True, load=views.limits,
-              store=views.store_limit,
+              store=views.store_limit, minimum=0,
               description="credit limit (empty: none)"),
         Field("credit_mode", "string", writable=True, nullable=False, choices=tuple(MODES),
               load=views.modes, store=views.store_mode,

@@ -21,6 +21,6 @@ class PartnerCredit(Model):
         sa.ForeignKey("partner.id", ondelete="CASCADE"), unique=True,
         info={"label": _l("Customer")})
     credit_limit: Mapped[Decimal | None] = mapped_column(
-        sa.Numeric(16, 2), info={"label": _l("Credit limit")})
+        sa.Numeric(16, 2), info={"label": _l("Credit limit"), "min": 0})
     mode: Mapped[str] = mapped_column(sa.String(8), default="warn",
                                       info={"label": _l("When passed"), "choices": MODES})

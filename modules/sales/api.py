@@ -10,8 +10,9 @@ from flask_login import current_user
 from core import access
 from core.api import Field
 from core.db import db
-from core.documents import KINDS
+from core.documents import KINDS, LINE_LIMITS, MAX_LINES
 from core.errors import Refusal
+from core.limits import FILLED_PATTERN
 
 from . import services
 from .models import Lead, Order, OrderLine, Product
@@ -29,13 +30,22 @@ LINE_ITEMS = {
                           description="line (the default), section or note"),
     "product_id": Field("product_id", "integer", writable=True, references="product"),
     "description": Field("description", "string", writable=True, max_length=400),
-    "quantity": Field("quantity", "decimal", writable=True, nullable=False, places=3),
-    "price_unit": Field("price_unit", "decimal", writable=True),
-    "discount": Field("discount", "decimal", writable=True),
-    "tax_rate": Field("tax_rate", "decimal", writable=True),
+    "quantity": Field("quantity", "decimal", writable=True, nullable=False, places=3,
+                      minimum=LINE_LIMITS["quantity"][0], maximum=LINE_LIMITS["quantity"][1]),
+    **{name: Field(name, "decimal", writable=True, minimum=LINE_LIMITS[name][0],
+                   maximum=LINE_LIMITS[name][1]) for name in ("price_unit", "discount",
+                                                              "tax_rate")},
     "amount_untaxed": Field("amount_untaxed", "decimal"),
     "amount_tax": Field("amount_tax", "decimal"),
 }
+
+
+# a line names its product (which gives its description) or has a description of its own
+LINE_RULE = {"anyOf": [
+    {"required": ["product_id"], "properties": {
+        "product_id": {"type": "integer"}, "display_type": {"enum": ["line", None]}}},
+    {"required": ["description"], "properties": {
+        "description": {"type": "string", "pattern": FILLED_PATTERN}}}]}
 
 
 def expose(module) -> None:
@@ -53,7 +63,8 @@ def expose(module) -> None:
         filter=["name", "partner_id", "user_id", "team_id", "state", "date_order",
                 "amount_total"],
         extra=[Field("lines", "objects", writable=True, load=_lines,
-                     extra={"items": LINE_ITEMS},
+                     extra={"items": LINE_ITEMS, "max_items": MAX_LINES,
+                            "item_rule": LINE_RULE},
                      description="the order's lines; writing them replaces all lines")])
     module.saving(Lead, saving_lead)
     module.saving(Order, saving_order)

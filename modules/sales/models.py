@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Model, db
-from core.documents import DocumentLine, DocumentTotals, Money, Percent, Quantity
+from core.documents import PERCENT, DocumentLine, DocumentTotals, Money, Percent, Quantity
 from core.workflow import ALL, Workflow
 
 UNITS = {"unit": _l("Unit"), "hour": _l("Hour"), "day": _l("Day"), "kg": _l("kg"),
@@ -41,10 +41,11 @@ class Product(Model):
     unit: Mapped[str] = mapped_column(sa.String(16), default="unit",
                                       info={"label": _l("Unit"), "choices": UNITS})
     list_price: Mapped[Decimal] = mapped_column(Money, default=Decimal(0),
-                                                info={"label": _l("Sales price")})
-    cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), info={"label": _l("Cost")})
+                                                info={"label": _l("Sales price"), "min": 0})
+    cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0),
+                                          info={"label": _l("Cost"), "min": 0})
     tax_rate: Mapped[Decimal] = mapped_column(Percent, default=Decimal(0),
-                                              info={"label": _l("Tax rate")})
+                                              info={"label": _l("Tax rate"), **PERCENT})
     active: Mapped[bool] = mapped_column(default=True, index=True, info={"label": _l("Active")})
     # what quotations print under the product's name, in the customer's language
     description: Mapped[str | None] = mapped_column(
@@ -93,9 +94,11 @@ class PricelistItem(Model):
         sa.ForeignKey("product.id", ondelete="CASCADE"), index=True,
         info={"label": _l("Product")})
     min_quantity: Mapped[Decimal] = mapped_column(Quantity, default=Decimal(0),
-                                                  info={"label": _l("From quantity")})
-    fixed_price: Mapped[Decimal | None] = mapped_column(Money, info={"label": _l("Price")})
-    discount: Mapped[Decimal | None] = mapped_column(Percent, info={"label": _l("Discount")})
+                                                  info={"label": _l("From quantity"), "min": 0})
+    fixed_price: Mapped[Decimal | None] = mapped_column(Money, info={"label": _l("Price"),
+                                                                     "min": 0})
+    discount: Mapped[Decimal | None] = mapped_column(Percent, info={"label": _l("Discount"),
+                                                                    **PERCENT})
 
 
 class LeadSource(Model):
@@ -123,7 +126,7 @@ class Stage(Model):
     sequence: Mapped[int] = mapped_column(default=10, index=True,
                                           info={"label": _l("Sequence")})
     probability: Mapped[Decimal] = mapped_column(Percent, default=Decimal(10),
-                                                 info={"label": _l("Probability")})
+                                                 info={"label": _l("Probability"), **PERCENT})
     is_won: Mapped[bool] = mapped_column(default=False, info={"label": _l("Won stage")})
     is_lost: Mapped[bool] = mapped_column(default=False, info={"label": _l("Lost stage")})
     team_id: Mapped[int | None] = mapped_column(
@@ -139,7 +142,8 @@ class Campaign(Model):
     name: Mapped[str] = mapped_column(sa.String(200), info={"label": _l("Name")})
     channel: Mapped[str] = mapped_column(sa.String(16), default="email", index=True,
                                          info={"label": _l("Channel"), "choices": CHANNELS})
-    cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), info={"label": _l("Cost")})
+    cost: Mapped[Decimal] = mapped_column(Money, default=Decimal(0),
+                                          info={"label": _l("Cost"), "min": 0})
     date_start: Mapped[date | None] = mapped_column(info={"label": _l("Start")})
     date_end: Mapped[date | None] = mapped_column(info={"label": _l("End")})
     active: Mapped[bool] = mapped_column(default=True, index=True, info={"label": _l("Active")})
@@ -213,9 +217,9 @@ class Lead(Model):
     outcome: Mapped[str] = mapped_column(sa.String(8), default="open", index=True,
                                          info={"label": _l("Outcome"), "choices": OUTCOMES})
     probability: Mapped[Decimal] = mapped_column(Percent, default=Decimal(10),
-                                                 info={"label": _l("Probability")})
+                                                 info={"label": _l("Probability"), **PERCENT})
     expected_revenue: Mapped[Decimal] = mapped_column(
-        Money, default=Decimal(0), info={"label": _l("Expected revenue")})
+        Money, default=Decimal(0), info={"label": _l("Expected revenue"), "min": 0})
     expected_close: Mapped[date | None] = mapped_column(
         index=True, info={"label": _l("Expected closing")})
     priority: Mapped[int] = mapped_column(default=0,

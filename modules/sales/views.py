@@ -375,7 +375,8 @@ def settings():
     if request.method == "POST":
         _posted()
         for key, _label, _default, low, high in SETTINGS:
-            if not values[key].isdigit() or not low <= int(values[key]) <= high:
+            if not (values[key].isascii() and values[key].isdigit()) or not (
+                    low <= int(values[key]) <= high):
                 errors[key] = _("Enter a whole number from %(low)s to %(high)s.", low=low,
                                 high=high)
         if basis not in ("revenue", "margin"):
