@@ -16,6 +16,7 @@ import click
 import sqlalchemy as sa
 from sqlalchemy import event
 
+from bench.fuzz import bench_fuzz
 from bench.load import bench_load
 
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "王", "李", "张", "刘", "陈", "Smith", "Brown"]
@@ -35,6 +36,7 @@ class BenchGroup(click.Group):
                                        "(modules add theirs with module.bench).")
         self.add_command(bench_lists)
         self.add_command(bench_load)
+        self.add_command(bench_fuzz)
         self.registry = registry
 
     def workloads(self) -> dict[str, tuple[str, object]]:
