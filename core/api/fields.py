@@ -323,8 +323,6 @@ class Field:
             schema["maxLength"] = self.max_length
         if self.choices:
             schema["enum"] = list(self.choices) + ([None] if self.nullable else [])
-        if self.format == "email":
-            schema["format"] = "email"
         if input:
             schema = self._input_limits(schema)
         if not self.writable:
@@ -342,7 +340,9 @@ class Field:
 
     def _input_limits(self, schema: dict) -> dict:
         if self.type == "string" and self.format == "email":
-            schema.pop("format")  # an address, or nothing (empty clears it)
+            # an address (something@something) or nothing, which clears it: the pattern the
+            # API checks, not JSON Schema's "email" format, which answers and older
+            # addresses need not meet
             schema["pattern"] = limits.EMAIL_PATTERN
         elif self.type == "string" and not self.choices:
             schema["pattern"] = limits.FILLED_PATTERN if self.required else \
