@@ -47,5 +47,4 @@ def init_app(app) -> None:
         app.logger.warning("database busy on %s %s: %s", request.method, request.path,
                            exc.orig)
         end_writing()  # the page is drawn by reading, which does not wait for the lock
-        body, code = render_error(503)
-        return body, code, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        return render_error(503, {"Retry-After": str(RETRY_AFTER_SECONDS)})

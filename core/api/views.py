@@ -41,16 +41,17 @@ def _authenticate():
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, "unauthorized",
                        _l("Send an API token in the header: Authorization: Bearer <token>."))
-    reading = request.method in ("GET", "HEAD", "OPTIONS")
-    if reading:  # the token's last use is written in a short writer transaction of its own
-        db.session.commit()  # (what the request read so far; nothing is written yet)
-        begin_writing()
-    user = ApiToken.find_user(token.strip())
+    user, stale = ApiToken.find(token.strip())
     if user is None:
         raise ApiError(401, "unauthorized", _l("This API token is not valid or was revoked."))
-    db.session.commit()  # its last use
-    if reading:
-        end_writing()  # the rest only reads, beside other requests
+    if stale is not None:  # its last use, at most once a minute, in a short writer
+        reading = request.method in ("GET", "HEAD", "OPTIONS")  # transaction of its own
+        db.session.commit()  # (what the request read so far; nothing is written yet)
+        begin_writing()
+        stale.touch()
+        db.session.commit()
+        if reading:
+            end_writing()  # the rest only reads, beside other requests
     g._login_user = user  # Flask-Login's per-request user, without touching the session
     return None
 

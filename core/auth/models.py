@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -16,6 +16,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from core.db import db, utcnow
 
 ADMIN_GROUP = "core.admin"
+TOUCH_EVERY = timedelta(minutes=1)  # how fresh a token's "last used" is kept
 USER_GROUP = "core.user"
 # a login is one word: letters, digits and . @ + - _ (no space, line break or control
 # character); \Z, not $, which would let a trailing line break through
@@ -174,15 +175,23 @@ class ApiToken(db.Model):
         return record, token
 
     @classmethod
-    def find_user(cls, token: str) -> User | None:
+    def find(cls, token: str) -> tuple[User | None, ApiToken | None]:
+        """The active user a token signs in, and the token when its last use is older
+        than a minute (the caller writes it then: not a write per request)."""
         record = db.session.execute(
             sa.select(cls).where(cls.token_hash == cls.digest(token), cls.revoked_at.is_(None))
         ).scalar()
         if record is None:
-            return None
-        record.last_used_at = utcnow()
+            return None, None
         user = db.session.get(User, record.user_id)
-        return user if user is not None and user.active else None
+        if user is None or not user.active:
+            return None, None
+        stale = record.last_used_at is None or record.last_used_at < utcnow() - TOUCH_EVERY
+        return user, record if stale else None
+
+    def touch(self) -> None:
+        db.session.execute(sa.update(ApiToken).where(ApiToken.id == self.id).values(
+            last_used_at=utcnow()))
 
 
 class UserSession(db.Model):

@@ -185,6 +185,36 @@ def test_revoked_tokens_stop_working(app, api):
     assert api("GET", "partner").status_code == 401
 
 
+def test_a_token_s_last_use_is_written_once_a_minute(app, api):
+    """Not a write per API read: on SQLite every write waits for the one writer."""
+    from datetime import timedelta
+
+    from sqlalchemy import event
+
+    def last_used():
+        with app.app_context():
+            return db.session.execute(sa.select(ApiToken.last_used_at)).scalar()
+
+    assert api("GET", "partner").status_code == 200
+    first = last_used()
+    assert first is not None
+    updates = []
+    with app.app_context():
+        engine = db.engine
+    listen = lambda *args: updates.append(args[2]) if args[2].startswith("UPDATE") else None  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        assert api("GET", "partner").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+    assert updates == [] and last_used() == first
+    with app.app_context():  # a minute later, it is written again
+        db.session.execute(sa.update(ApiToken).values(last_used_at=first - timedelta(minutes=2)))
+        db.session.commit()
+    assert api("GET", "partner").status_code == 200
+    assert last_used() > first - timedelta(minutes=2)
+
+
 def test_money_is_a_decimal_string(app):
     from decimal import Decimal
 

@@ -98,11 +98,11 @@ def test_api_tokens_are_shown_once_stored_hashed_and_revocable(app, clerk_client
     with app.app_context():
         record = db.session.execute(sa.select(ApiToken)).scalar()
         assert record.token_hash == ApiToken.digest(token) and token not in record.token_hash
-        assert ApiToken.find_user(token).login == "clerk"
+        assert ApiToken.find(token)[0].login == "clerk"
     assert token not in clerk_client.get("/profile").text
     clerk_client.post(f"/profile/tokens/{record.id}/revoke")
     with app.app_context():
-        assert ApiToken.find_user(token) is None
+        assert ApiToken.find(token) == (None, None)
 
 
 def test_teams(app, admin_client):
