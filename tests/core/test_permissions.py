@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.routing import IntegerConverter
 
 from core import access
 from core.auth.models import Team, User
@@ -32,7 +33,7 @@ def routes(app):
             continue  # files (a module's blueprint may serve its own)
         view = app.view_functions[rule.endpoint]
         converters = rule._converters  # arguments in the path; others come from defaults
-        values = {arg: 1 if type(conv).__name__ == "IntegerConverter"
+        values = {arg: 1 if isinstance(conv, IntegerConverter)  # core.limits.IdConverter
                   else sorted(conv.items)[0] if type(conv).__name__ == "AnyConverter"
                   else ARGUMENTS.get(arg, "x") for arg, conv in converters.items()}
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
