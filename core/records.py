@@ -31,11 +31,16 @@ from core.workflow import check_locked
 
 
 def defaults(model_cls) -> dict:
-    """The values a new record starts with: its columns' Python-side defaults."""
+    """The values a new record starts with: its columns' Python-side defaults, and the
+    `info={"default": callable}` of a field whose default a writer may clear (an owner
+    defaulting to its maker; a column default would fill an explicit None too)."""
     found = {}
     for attr in sa.inspect(model_cls).column_attrs:
         column = attr.columns[0]
         default = column.default
+        if callable(column.info.get("default")):
+            found[attr.key] = column.info["default"]()
+            continue
         if attr.key in ("id", "created_at", "updated_at") or default is None:
             continue
         if default.is_scalar:

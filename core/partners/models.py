@@ -49,8 +49,8 @@ class Partner(Model):
     # is its maker's
     salesperson_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("core_user.id", ondelete="SET NULL"), index=True,
-        default=signed_in_user_id,
-        info={"label": _l("Salesperson"), "write_right": "core.assign"})
+        info={"label": _l("Salesperson"), "write_right": "core.assign",
+              "default": signed_in_user_id})
     # the language documents are printed and written to them in (core.translatable)
     lang: Mapped[str | None] = mapped_column(
         sa.String(16), info={"label": _l("Language"), "choices": LANGUAGE_NAMES})
