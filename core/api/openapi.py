@@ -92,6 +92,10 @@ def build_spec(resources: dict) -> dict:
                        "responses": {"204": {"description": "Deleted"},
                                      **_errors(400, 401, 403, 404, 409)}},
         }
+        if r.read_only:  # read through the API only: writes answer 405
+            del paths[f"/api/v1/{model}"]["post"]
+            for method in ("patch", "delete"):
+                del paths[f"/api/v1/{model}/{{id}}"][method]
         for action in sorted(r.actions):
             paths[f"/api/v1/{model}/{{id}}/{action}"] = {
                 "parameters": [id_param],

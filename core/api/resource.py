@@ -71,6 +71,12 @@ class Resource:
 
         return registry._cached("resources", compute)
 
+    @property
+    def read_only(self) -> bool:
+        """Exposed to read only (no field written, as a background task's record): the
+        API answers writes 405 and its document offers none."""
+        return not any(f.writable for f in self.fields.values())
+
     # -- reading -----------------------------------------------------------------------
     def dump_many(self, records: list) -> list[dict]:
         """Records as JSON objects; computed fields are loaded once for the whole list."""

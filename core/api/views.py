@@ -8,7 +8,7 @@ import re
 import sqlalchemy as sa
 from flask import Blueprint, g, jsonify, request
 from flask_babel import lazy_gettext as _l
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from core import access, actions, limits
 from core.auth.models import ApiToken
@@ -86,6 +86,8 @@ def _resource(model: str):
     resource = Resource.served(get_registry()).get(model)
     if resource is None:
         raise ApiError(404, "not_found", _l("There is no model %(model)s.", model=model))
+    if resource.read_only and request.method not in ("GET", "HEAD", "OPTIONS"):
+        raise MethodNotAllowed(valid_methods=["GET", "HEAD"])
     return resource
 
 
