@@ -55,13 +55,21 @@ def db_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'erp.sqlite3'}"
         return
-    admin = request.getfixturevalue("postgres_admin_engine")
+    with postgres_database(request.getfixturevalue("postgres_admin_engine")) as url:
+        yield url
+
+
+@contextmanager
+def postgres_database(admin):
+    """A new PostgreSQL database, dropped afterwards: its URL."""
     name = f"erp_test_{uuid.uuid4().hex[:12]}"
     with admin.connect() as conn:
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    yield admin.url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        yield admin.url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def manifest(name, depends=(), extra=""):

@@ -20,7 +20,8 @@ import sqlalchemy as sa
 
 from bench.load import ROOT, Client, free_port, prepare_database, sign_in, start_gunicorn, stop
 
-from ..core.test_outbox import Inbox
+from ..conftest import postgres_database
+from ..smtp import Inbox
 
 POSTGRES_URL = os.environ.get("ERP_TEST_POSTGRES_URL")
 REDIS_URL = "redis://127.0.0.1:6379/12"
@@ -38,21 +39,17 @@ def redis_answers() -> bool:
 
 
 @pytest.fixture
-def database(postgres_admin_engine):
-    name = f"erp_hosts_{uuid.uuid4().hex[:12]}"
-    with postgres_admin_engine.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    yield postgres_admin_engine.url.set(database=name).render_as_string(hide_password=False)
-    with postgres_admin_engine.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+def database(request):
+    if not POSTGRES_URL or not redis_answers():
+        pytest.skip("needs PostgreSQL (ERP_TEST_POSTGRES_URL) and Redis")
+    with postgres_database(request.getfixturevalue("postgres_admin_engine")) as url:
+        yield url
 
 
 @pytest.fixture
 def hosts(database, tmp_path):
     """Two hosts' environments and their running gunicorn: [(env, base url)], and the
     demo users' API tokens."""
-    if not POSTGRES_URL or not redis_answers():
-        pytest.skip("needs PostgreSQL and Redis")
     inbox = Inbox()
     shared = {
         "ERP_DATABASE_URL": database,
