@@ -1,6 +1,7 @@
 """The hourly clean-up job (`core.clean_up`, run by a worker like every job): files the CSV
 import and export leave in the instance folder expire, finished tasks are deleted after a
-while, a task whose message the queue lost is sent again, and one whose worker died while
+while, and so are the scheduled jobs' runs (a job firing every minute leaves 1,440 rows a
+day), a task whose message the queue lost is sent again, and one whose worker died while
 running it is marked failed."""
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from core.db import db, retry_writes, utcnow
+from core.scheduler import JobRun
 
 from .models import Task
 from .queue import queue_of
@@ -53,6 +55,9 @@ def clean_up() -> str:
             Task.finished_at < now - keep,
             # nobody's (a job's firing, every minute for some): its run's row stays
             sa.and_(Task.user_id.is_(None), Task.finished_at < now - JOBS_KEPT)))).rowcount))
+    runs = []
+    retry_writes(lambda: runs.append(db.session.execute(sa.delete(JobRun).where(
+        JobRun.finished_at < now - keep)).rowcount))
     dead = []
     retry_writes(lambda: dead.append(db.session.execute(
         sa.update(Task).where(Task.state == "running", Task.updated_at < now - DEAD_AFTER)
@@ -66,5 +71,5 @@ def clean_up() -> str:
     queue = queue_of(current_app)
     for task_id in lost:  # a second message for one row runs it once (the claim)
         queue.send(task_id)
-    return (f"{files} files expired, {deleted[-1]} tasks deleted, {dead[-1]} stopped, "
-            f"{len(lost)} sent again")
+    return (f"{files} files expired, {deleted[-1]} tasks and {runs[-1]} job runs deleted, "
+            f"{dead[-1]} stopped, {len(lost)} sent again")

@@ -129,10 +129,15 @@ def test_preview_files_expire(app, books, admin_client):  # noqa: F811
         from core.auth.models import User
 
         admin_id = db.session.execute(sa.select(User.id).where(User.login == "admin")).scalar()
+        from core.scheduler import JobRun
+
+        long_ago = utcnow() - timedelta(days=40)  # and a job's run of 40 days ago
         db.session.add_all([
             Task(name="core.job", state="done", finished_at=utcnow() - timedelta(days=2)),
             Task(name="core.import", state="done", user_id=admin_id,
-                 finished_at=utcnow() - timedelta(days=7))])
+                 finished_at=utcnow() - timedelta(days=7)),
+            JobRun(job_id="core.deliver_mail", scheduled_at=long_ago, started_at=long_ago,
+                   finished_at=long_ago, status="done")])
         db.session.commit()
     assert run_job(app, "core.clean_up") == "done"  # the hourly job, run by a worker
     assert previews(app) == [new] and not stale.exists()
@@ -140,6 +145,6 @@ def test_preview_files_expire(app, books, admin_client):  # noqa: F811
         from core.scheduler import JobRun
 
         run = db.session.execute(sa.select(JobRun)).scalar_one()
-        assert run.message.startswith("2 files expired, 1 tasks deleted")
+        assert run.message.startswith("2 files expired, 1 tasks and 1 job runs deleted")
         kept = db.session.execute(sa.select(Task.name, Task.user_id)).all()
         assert ("core.import", admin_id) in kept and ("core.job", None) in kept  # this run's
