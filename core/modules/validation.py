@@ -9,10 +9,12 @@ module's page, or to core's); the lifecycle runs the same checks again before en
 from __future__ import annotations
 
 import logging
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from jinja2 import nodes
 
@@ -40,6 +42,7 @@ class Known:
     groups: frozenset[str]
     signals: frozenset[str]
     models: frozenset[str]
+    rights: frozenset[str]
 
 
 def known(registry) -> Known:
@@ -49,6 +52,7 @@ def known(registry) -> Known:
         groups=frozenset(grp["id"] for m in manifests for grp in m.groups),
         signals=frozenset(s for m in manifests for s in m.signals),
         models=frozenset(registry.models),
+        rights=frozenset(r["id"] for m in manifests for r in m.rights),
     )
 
 
@@ -94,7 +98,7 @@ def enable_error(registry, names) -> tuple[str, ManifestError] | None:
 
 def problem(registry, manifest: Manifest, names: Known) -> ModuleError | None:
     """The first contribution of the module that does not hold, or None."""
-    for check in (_menus, _access, _signals, _templates):
+    for check in (_menus, _access, _signals, _field_rights, _templates):
         error = check(registry, manifest, names)
         if error is not None:
             return error
@@ -147,6 +151,24 @@ def _signals(registry, manifest: Manifest, names: Known) -> ModuleError | None:
                 "register() connects to the signal '%(signal)s', which no module declares "
                 "(the module that sends it lists it under 'signals' in its manifest)",
                 signal=signal))
+    return None
+
+
+def _field_rights(registry, manifest: Manifest, names: Known) -> ModuleError | None:
+    """Each right a field of the module's models needs (`info={"write_right": ...}`) is
+    declared: a misspelt one would let only administrators write the field."""
+    for model, cls in sorted(registry.models.items()):
+        if registry.table_owner(cls.__table__.name) != manifest.name:
+            continue
+        mapper = sa.inspect(cls)
+        for name, attr in [*mapper.column_attrs.items(), *mapper.relationships.items()]:
+            info = attr.columns[0].info if hasattr(attr, "columns") else attr.info
+            right = info.get("write_right")
+            if right is not None and right not in names.rights:
+                source = Path(sys.modules[cls.__module__].__file__)
+                return _error(manifest, source.relative_to(manifest.path).as_posix(), _l(
+                    "the field '%(field)s' of '%(model)s' needs the right '%(right)s', which "
+                    "no module declares", field=name, model=model, right=right))
     return None
 
 

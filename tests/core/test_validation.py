@@ -167,3 +167,18 @@ def test_other_ways_to_be_refused(package, tmp_path, extra, code, filename, mess
         assert str(registry.errors[0]).startswith(f"{path / filename}: ")
         assert message in str(registry.errors[0])
     assert app.test_client().get("/login").status_code == 200
+
+
+def test_a_field_needing_a_right_nobody_declares_is_refused(app, monkeypatch):
+    """A misspelt write_right would leave the field to administrators only."""
+    from core.modules import validation
+    from tests.fixture_modules.fx_library.models import Book
+
+    with app.app_context():
+        registry = get_registry()
+        assert validation.enable_error(registry, ["fx_library"]) is None
+        monkeypatch.setitem(Book.__table__.c.owner_id.info, "write_right", "fx_library.asign")
+        name, error = validation.enable_error(registry, ["fx_library"])
+    assert name == "fx_library"
+    assert str(error).endswith("models.py: the field 'owner_id' of 'fx.book' needs the right "
+                               "'fx_library.asign', which no module declares")
