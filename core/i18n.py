@@ -83,7 +83,10 @@ def init_app(app, registry) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config["ERP_DEFAULT_LOCALE"])
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     babel.domain_instance = CatalogDomain()
+    from core import form_messages
     from core.translatable import translated
+
+    form_messages.init_app(app)
 
     # a translatable field in the reader's language: {{ term|translated }}
     app.add_template_filter(translated, "translated")

@@ -125,6 +125,19 @@ def _record_changes(session: Session, _flush_context) -> None:
             sa.insert(TimelineEntry), [dict(row, created_at=now) for row in rows])
 
 
+def log_update(record, old: dict) -> None:
+    """Record a change made without the ORM's unit of work (a conditional UPDATE that only
+    one of two racing requests wins): `old` maps fields to their values before it; the
+    record holds the new ones. Nothing is logged when nothing changed."""
+    changes = {key: [json_value(before), json_value(getattr(record, key))]
+               for key, before in old.items()
+               if json_value(before) != json_value(getattr(record, key))}
+    if changes:
+        db.session.add(TimelineEntry(model=record.__model__, record_id=record.id,
+                                     kind="update", changes=changes,
+                                     user_id=acting_user_id()))
+
+
 def entries(record) -> list[TimelineEntry]:
     """The record's timeline, newest first, in one query."""
     return db.session.execute(

@@ -39,10 +39,15 @@ def relation_of(model, name: str):
     return prop if isinstance(prop, sa.orm.RelationshipProperty) else None
 
 
+# the columns every business table has (core.db.Model), labelled once for all of them
+COMMON_LABELS = {"created_at": _l("Created on"), "updated_at": _l("Last updated"),
+                 "created_by_id": _l("Created by")}
+
+
 def label_of(model, name: str) -> str:
     relation = relation_of(model, name)
     info = relation.info if relation is not None else column_of(model, name).info
-    return info.get("label") or name.replace("_", " ").capitalize()
+    return info.get("label") or COMMON_LABELS.get(name) or name.replace("_", " ").capitalize()
 
 
 def id_value(text) -> int:

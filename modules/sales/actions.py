@@ -76,7 +76,7 @@ LEAD_ACTIONS = (
 
 ORDER_ACTIONS = (
     Action("send", _l("Mark as sent"), services.mark_sent, icon="envelope",
-           states=("draft",)),
+           states=("draft",), done=_l("Marked as sent.")),
     Action("confirm", _l("Confirm"), lambda order, override=None: services.confirm(
         order, override=override), icon="check2-circle", style="success", bulk=False,
         states=("draft", "sent"), done=lambda order: _l("%(name)s is confirmed.",

@@ -19,7 +19,7 @@ from core.partners.duplicates import likely_duplicates
 from core.partners.models import Partner
 from core.sequences import next_number
 from core.settings import get_setting
-from core.timeline import add_note
+from core.timeline import add_note, log_update
 
 from . import grades
 from .models import AssignmentRule, Lead, Order, OrderLine, Pricelist, PricelistItem, Product, Stage
@@ -284,12 +284,14 @@ def claim(lead: Lead, user: User) -> None:
         raise Refusal(_("You already hold %(n)s open leads, the most allowed. Close or "
                            "release some first.", n=limit), "limit_reached")
     # a conditional update: of two people claiming at once, one wins
+    old = {"user_id": lead.user_id, "team_id": lead.team_id}
     won = db.session.execute(sa.update(Lead).where(Lead.id == lead.id, Lead.user_id.is_(None))
                              .values(user_id=user.id, last_touched_at=utcnow(),
                                      team_id=sa.func.coalesce(Lead.team_id, _team_of(user.id))))
     if won.rowcount != 1:
         raise Refusal(_("Someone else already holds this lead."), "already_claimed")
     db.session.refresh(lead)
+    log_update(lead, old)  # the UPDATE went past the session's change log
 
 
 def release(lead: Lead) -> None:
