@@ -5,6 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from babel.numbers import format_percent
 from flask import (
     Blueprint,
     abort,
@@ -13,7 +14,7 @@ from flask import (
     render_template,
     send_file,
 )
-from flask_babel import format_date, format_datetime, format_decimal
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from markupsafe import Markup
@@ -22,9 +23,10 @@ from wtforms.validators import DataRequired, Length
 
 from core import access, timeline, translatable
 from core.db import db
+from core.documents import Money, Percent
 from core.modules import get_registry
 from core.security import redirect_back
-from core.ui import forms
+from core.ui import forms, money
 
 bp = Blueprint("timeline", __name__, url_prefix="/timeline")
 
@@ -136,11 +138,29 @@ def _reference_names(columns: dict, entries) -> dict[str, dict]:
     a company): one query per such column, whatever the number of entries."""
     names: dict[str, dict] = {}
     for key, column in columns.items():
-        if column.foreign_keys:
-            names[key] = forms.reference_names(column, {
+        table = _referenced_table(column)
+        if table is not None:
+            names[key] = forms.table_names(table, {
                 value for entry in entries for value in (entry.changes or {}).get(key) or ()
                 if isinstance(value, int) and not isinstance(value, bool)})
     return names
+
+
+def _referenced_table(column):
+    """The table a column points to: its foreign key's, or, for a plain id kept across
+    modules that do not depend on each other (an invoice's order), the model its info
+    names under "points_to" when that model's module is enabled (not "references", which
+    the API reads as a table that must exist)."""
+    if column.foreign_keys:
+        return next(iter(column.foreign_keys)).column.table
+    target = column.info.get("points_to")
+    if not target:
+        return None
+    registry = get_registry()
+    cls = registry.models.get(target)
+    if cls is None or not registry.is_enabled(registry.table_owner(cls.__tablename__) or "core"):
+        return None
+    return cls.__table__
 
 
 def _formatted(kind, value):
@@ -153,7 +173,13 @@ def _formatted(kind, value):
         if isinstance(kind, sa.Date):
             return format_date(date.fromisoformat(value), "medium")
         if isinstance(kind, sa.Numeric):  # booleans were shown before this is asked
-            return format_decimal(Decimal(str(value)))
+            number = Decimal(str(value))
+            if (kind.precision, kind.scale) == (Money.precision, Money.scale):
+                return money(number)  # with the currency, as every page shows amounts
+            if (kind.precision, kind.scale) == (Percent.precision, Percent.scale):
+                return format_percent(number / 100, locale=get_locale(),
+                                      decimal_quantization=False)
+            return format_decimal(number)
     except (ValueError, ArithmeticError):
         pass
     return value

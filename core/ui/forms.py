@@ -79,9 +79,13 @@ def reference_target(column):
 def reference_names(column, ids) -> dict:
     """id -> display name of the records a foreign key column points to, for the given
     ids only, in one query (the name column in the reader's language, else the id)."""
+    return table_names(next(iter(column.foreign_keys)).column.table, ids)
+
+
+def table_names(table, ids) -> dict:
+    """id -> display name of a table's records, for the given ids only, in one query."""
     if not ids:
         return {}
-    table = next(iter(column.foreign_keys)).column.table
     name = translatable.expression(table, "name") if "name" in table.c else table.c.id
     return dict(db.session.execute(
         sa.select(table.c.id, name).where(table.c.id.in_(ids))).all())

@@ -65,7 +65,8 @@ class Invoice(DocumentTotals, Model):
         info={"label": _l("Customer")})
     # the sales order it bills, when the sales module made it (a plain id: billing does
     # not depend on sales)
-    order_id: Mapped[int | None] = mapped_column(index=True, info={"label": _l("Order")})
+    order_id: Mapped[int | None] = mapped_column(index=True, info={
+        "label": _l("Order"), "points_to": "sale.order"})  # its number on the timeline
     origin: Mapped[str | None] = mapped_column(sa.String(64), info={"label": _l("Source document")})
     refund_of_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("billing_invoice.id", ondelete="SET NULL"), index=True,

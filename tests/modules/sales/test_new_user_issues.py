@@ -79,3 +79,55 @@ def test_mark_as_sent_says_so(sales, mia_client):
     response = mia_client.post(f"/sales/orders/{order_id}/send", follow_redirects=True)
     assert "Saved." not in response.text
     assert "Marked as sent." in response.text
+
+
+def test_release_shows_the_salesperson_going(sales, sam_client):
+    lead_id = _lead_in_pool(sales)
+    sam_client.post(f"/sales/leads/{lead_id}/claim")
+    sam_client.post(f"/sales/leads/{lead_id}/release")
+    page = sam_client.get(f"/sales/leads/{lead_id}").text
+    assert "<del>Sam</del> → Sam" not in page
+    assert "<del>Sam</del> → —" in page
+
+
+def test_timeline_amounts_have_their_currency_and_names_their_language(sales, mia_client):
+    from modules.sales.models import Lead, LeadSource
+
+    lead_id = _lead_in_pool(sales, user_id=sales.ids["mia"])
+    with sales.app_context():
+        source = db.session.execute(sa.select(LeadSource).where(
+            LeadSource.name == "Website")).scalar_one()
+        lead = db.session.get(Lead, lead_id)
+        lead.expected_revenue, lead.source_id, lead.probability = 1234.5, source.id, 12.5
+        db.session.commit()
+    page = mia_client.get(f"/sales/leads/{lead_id}").text
+    assert "$1,234.50" in page
+    assert "12.5%" in page
+    _vietnamese(sales, "mia")
+    page = mia_client.get(f"/sales/leads/{lead_id}").text
+    assert "Trang web" in page[page.find("timeline-entries"):]
+
+
+def test_an_invoice_names_its_order(sales):
+    from core.modules import get_registry, lifecycle
+    from modules.billing.models import Invoice
+    from modules.sales.models import Order
+
+    from .conftest import acting, partner
+
+    with acting(sales):
+        lifecycle.enable(get_registry(), ["billing"])
+        customer = partner()
+        order = Order(name="SO2026-00042", partner_id=customer.id)
+        db.session.add(order)
+        db.session.flush()
+        invoice = Invoice(partner_id=customer.id)
+        db.session.add(invoice)
+        db.session.flush()
+        invoice.order_id = order.id
+        db.session.commit()
+        invoice_id = invoice.id
+    from ...conftest import login
+
+    page = login(sales.test_client()).get(f"/billing/invoices/{invoice_id}").text
+    assert "SO2026-00042" in page[page.find("timeline-entries"):]
