@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import importlib
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask import current_app
 
 from core.auth.models import ADMIN_GROUP, User
-from core.db import db
+from core.db import db, utcnow
 from core.modules.models import StateCounter
+from core.settings import get_setting, set_setting
 
 DEMO_USERS = [
     # login, password, name, language, groups
@@ -35,6 +39,63 @@ DEMO_COMPANIES = [
     ("Northwind Office Supplies", "London", "GB", "supplier", "Office supplies", "Cold call",
      "accounts@northwind.co.uk", "+44 20 7946 0000", [("James Brown", "james@northwind.co.uk")]),
 ]
+
+
+# the company the documents are printed for (Settings → Company): seller block and letterhead
+DEMO_COMPANY = {
+    "company_name": "Công ty TNHH Giải pháp Sen Vàng",
+    "company_address": "Tầng 5, 12 Nguyễn Huệ, Phường Bến Nghé, Quận 1\n"
+                       "TP. Hồ Chí Minh 700000, Việt Nam",
+    "company_tax_id": "0312345678",
+    "company_phone": "+84 28 3822 6688",
+    "company_email": "hello@senvang.vn",
+}
+
+# each demo user's first activities: one overdue, one today, one next week (days from
+# now; None: later today), on a contact they look after, in the user's language
+DEMO_ACTIVITIES = {
+    "en": [("Call back about the maintenance contract", "call", -2),
+           ("Send the price list", "email", None),
+           ("Quarterly review meeting", "meeting", 7)],
+    "vi": [("Gọi lại về đơn hàng cà phê", "call", -1),
+           ("Gửi báo giá máy pha", "email", None),
+           ("Gặp khách tại văn phòng", "meeting", 6)],
+    "zh_CN": [("回电确认报价", "call", -3),
+              ("发送产品目录", "email", None),
+              ("拜访客户", "meeting", 8)],
+}
+
+
+def later_today(user) -> object:
+    """A time (naive UTC) between now and the end of the user's day, in their time zone."""
+    zone = ZoneInfo(user.tz or current_app.config.get("ERP_DEFAULT_TIMEZONE") or "UTC")
+    now = utcnow()
+    local = now.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone)
+    end = (local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1))
+    end_utc = end.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+    return now + (end_utc - now) / 2
+
+
+def _load_activities() -> int:
+    """Planned activities for each demo user, so that "My activities" and the calendar
+    show something on the first sign-in."""
+    from core.activities.models import Activity
+    from core.partners.models import Partner
+
+    count = 0
+    for login, _password, _name, lang, _groups in DEMO_USERS:
+        user = db.session.execute(sa.select(User).where(User.login == login)).scalar_one()
+        contacts = db.session.execute(sa.select(Partner.id).where(
+            Partner.salesperson_id == user.id).order_by(Partner.id)).scalars().all()
+        for i, (subject, kind, days) in enumerate(DEMO_ACTIVITIES[lang]):
+            due = later_today(user) if days is None else (
+                utcnow() + timedelta(days=days)).replace(minute=0, second=0, microsecond=0)
+            db.session.add(Activity(
+                subject=subject, kind=kind, assignee_id=user.id, due_at=due,
+                duration_minutes=60 if kind == "meeting" else 15, created_by_id=user.id,
+                partner_id=contacts[i % len(contacts)] if contacts else None))
+            count += 1
+    return count
 
 
 DEMO_TAGS = [("VIP", "warning"), ("Hội chợ 2026", "info"), ("长期客户", "success")]
@@ -78,9 +139,15 @@ def load_all(registry) -> list[str]:
             user.set_groups(groups)
             db.session.add(user)
         partners = _load_partners()
+        for key, value in DEMO_COMPANY.items():
+            if not get_setting(key):
+                set_setting(key, value)
+        db.session.flush()
+        activities = _load_activities()
         db.session.commit()
         done.append("demo users: " + ", ".join(f"{u[0]}/{u[1]}" for u in DEMO_USERS))
         done.append(f"demo contacts: {partners}")
+        done.append(f"demo activities: {activities}")
     for name in registry.order(registry.enabled):
         manifest = registry.manifests[name]
         if not (manifest.path / "demo.py").is_file() or not _claim(f"demo:{name}"):

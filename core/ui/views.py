@@ -2,7 +2,17 @@
 the search behind reference pickers."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 
 from core import access
@@ -21,6 +31,13 @@ def index():
     widgets = [(widget, body) for widget in get_registry().active_widgets()
                if (body := widget.render(current_user))]
     return render_template("core/home.html", widgets=widgets)
+
+
+@bp.route("/favicon.ico")
+@access.public
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page links: send them to the icon."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)
 
 
 @bp.route("/lang/<code>", methods=["POST"])

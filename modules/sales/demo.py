@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from core.activities.models import Activity
 from core.auth.models import Team, User
 from core.db import db, utcnow
 from core.partners.models import Partner
@@ -46,8 +47,12 @@ DEALS = [
 ]
 
 
+FIRST_CALL = {"en": "First call", "vi": "Gọi lần đầu", "zh_CN": "首次电话"}
+
+
 def load() -> None:
     users = {u.login: u for u in db.session.execute(sa.select(User)).scalars()}
+    users_by_id = {u.id: u for u in users.values()}
     for login in ("demo", "demo_zh"):
         if login in users:
             users[login].set_groups(users[login].group_ids | {"sales.user"})
@@ -74,13 +79,27 @@ def load() -> None:
     db.session.add(campaign)
     db.session.flush()
     sources = dict(db.session.execute(sa.select(LeadSource.name, LeadSource.id)).all())
+    held = []
     for subject, contact, company, email, source, holder, kind in LEADS:
-        db.session.add(Lead(name=subject, contact_name=contact, company_name=company,
-                            email=email, source_id=sources.get(source), type=kind,
-                            campaign_id=campaign.id if source == "Trade fair" else None,
-                            user_id=users[holder].id if holder in users else None,
-                            team_id=team.id if holder else None,
-                            last_touched_at=utcnow() if holder else None))
+        record = Lead(name=subject, contact_name=contact, company_name=company,
+                      email=email, source_id=sources.get(source), type=kind,
+                      campaign_id=campaign.id if source == "Trade fair" else None,
+                      user_id=users[holder].id if holder in users else None,
+                      team_id=team.id if holder else None,
+                      last_touched_at=utcnow() if holder else None)
+        db.session.add(record)
+        if holder in users:
+            held.append(record)
+    db.session.flush()
+    # a first call on each lead someone holds: one overdue, the others in the days ahead
+    for i, record in enumerate(held):
+        db.session.add(Activity(
+            subject=f"{FIRST_CALL.get(users_by_id[record.user_id].lang, FIRST_CALL['en'])}: "
+                    f"{record.contact_name or record.name}",
+            kind="call", assignee_id=record.user_id, created_by_id=record.user_id,
+            due_at=(utcnow() + timedelta(days=i * 2 - 1)).replace(minute=0, second=0,
+                                                                  microsecond=0),
+            duration_minutes=15, res_model="sale.lead", res_id=record.id))
     stages = dict(db.session.execute(sa.select(Stage.name, Stage)).all())
     partners = dict(db.session.execute(sa.select(Partner.name, Partner.id).where(
         Partner.is_company.is_(True))).all())
