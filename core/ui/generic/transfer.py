@@ -1,16 +1,32 @@
-"""CSV in and out: the export of what the filters select, and the import that previews every
-row's errors before creating all rows or none. Large ones are background tasks (core.tasks:
-`core.import`, `core.export`) that the user follows under "My background tasks": an import
-of more than ERP_IMPORT_INLINE_ROWS rows is applied by a worker, with its progress shown,
-and an export of more than ERP_EXPORT_INLINE_ROWS rows is written by a worker to a file the
-user downloads from there. The preview files (instance/imports/) and the exported files
-(instance/exports/) are removed when done with, and expire (core.tasks.cleanup)."""
+"""CSV in and out, one implementation for every generic list.
+
+Export: what the filters select, the list's columns (labels as headers) and then `id`, in
+a form the import reads back: references by their shown name, tags as names joined by
+"; ", booleans 1/0, dates ISO, text in the reader's language; a text cell that a
+spreadsheet would take for a formula (=, +, -, @, tab, CR) or that starts with a quote is
+written after a single quote, which the import strips again.
+
+Import: upload, map the columns (offered when a header names no field), preview every
+row's errors, then import all rows or none, or only the valid rows (the rejected ones are
+a CSV to download, with the reason in an extra column). A row with an `id` updates that
+record, through core.records.save like a form. References are matched by name, code or id
+(case-insensitive; a name several records carry is the row's error). Every row is
+processed, in batches; the result counts the records created, updated and rejected.
+
+Large ones are background tasks (core.tasks: `core.import`, `core.export`) that the user
+follows under "My background tasks": an import of more than ERP_IMPORT_INLINE_ROWS rows
+is applied by a worker, with its progress shown, and an export of more than
+ERP_EXPORT_INLINE_ROWS rows is written by a worker to a file the user downloads from
+there. The preview files (instance/imports/) and the exported files (instance/exports/)
+are removed when done with, and expire (core.tasks.cleanup)."""
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import uuid
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urlencode
@@ -18,20 +34,24 @@ from urllib.parse import urlencode
 import sqlalchemy as sa
 from flask import (
     Response,
+    abort,
     current_app,
     flash,
     redirect,
     render_template,
     request,
+    send_file,
     stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from werkzeug.exceptions import Forbidden
+from werkzeug.exceptions import Forbidden, HTTPException
+from wtforms import BooleanField, DateTimeLocalField, SelectField
 
-from core import tasks
+from core import access, limits, tasks, translatable
 from core.db import begin_writing, db
 from core.errors import Refusal
 from core.records import save
@@ -40,8 +60,37 @@ from .. import forms as model_forms
 from .actions import VIEWS
 from .keyset import _direction
 
+PREVIEW_ROWS = 200  # the rows the preview shows; every row is checked and imported
+BATCH = 500  # rows checked and saved at a time
+FORMULA = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may take for a formula
+CODES = ("code", "login", "ref", "reference")  # columns a reference may be given by
+
+
+@dataclass
+class Checked:
+    """One CSV row checked: its form, errors ({field: [messages]}), the record it updates
+    (its `id`), and the fields the file gives (mapped) and fills in (given)."""
+    form: object
+    errors: dict
+    record: object = None
+    mapped: set = field(default_factory=set)
+    given: set = field(default_factory=set)
+
+
+@dataclass
+class Outcome:
+    created: int = 0
+    updated: int = 0
+    rejected: list = field(default_factory=list)  # (row number, reason)
+
+    def message(self) -> str:
+        return _("%(n)s records imported: %(created)s created, %(updated)s updated, "
+                 "%(rejected)s rejected.", n=self.created + self.updated,
+                 created=self.created, updated=self.updated, rejected=len(self.rejected))
+
 
 class TransferMixin:
+    # -- export --------------------------------------------------------------------------
     def export_query(self):
         """What the filters select (not only this page), sorted as the list is, with the
         shown values of joined columns: (query, related)."""
@@ -51,19 +100,23 @@ class TransferMixin:
         return query.order_by(_direction(sort_col, descending), self.model.id), related
 
     def csv_chunks(self, query, related, step=None):
-        """The CSV text of the export, a line at a time; `step(n)` after each row."""
+        """The CSV text of the export, a line at a time; `step(n)` after each row. The
+        list's columns, then `id` (which the import reads to update the record)."""
         columns = self.list_columns()
+        with_id = all(c.name != "id" for c in columns)
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow([self.label(c.name) for c in columns])
+        writer.writerow([_neutral(self.label(c.name)) for c in columns]
+                        + (["id"] if with_id else []))
         yield "\ufeff" + out.getvalue()  # a BOM, so spreadsheet programs read UTF-8
         rows = self.related_values(
             db.session.execute(query.execution_options(yield_per=1000)), related)
         for number, (record, values) in enumerate(rows, start=1):
             out.seek(0)
             out.truncate()
-            writer.writerow([values.get(c.name) if c.related or c.computed
-                             else _csv_value(self.value(record, c.name)) for c in columns])
+            writer.writerow([_neutral(_csv_value(
+                values.get(c.name) if c.related or c.computed else self.value(record, c.name)))
+                for c in columns] + ([record.id] if with_id else []))
             yield out.getvalue()
             if step is not None:
                 step(number)
@@ -86,112 +139,377 @@ class TransferMixin:
         return Response(stream_with_context(self.csv_chunks(query, related)),
                         mimetype="text/csv", headers=headers)
 
-    def save_rows(self, checked, step=None) -> None:
-        """Create every checked row through the one save path; a refused row raises a
-        Refusal naming it by its number (and a row outside the importer's rules,
-        Forbidden). The caller commits, or rolls back: all rows or none."""
-        for number, (row, _errors) in enumerate(checked, start=1):
-            try:
-                # a column left out or a cell left empty is not given: the field keeps
-                # its default (a new contact is active, and its maker's)
-                blank = [name for name, field_ in row._fields.items()
-                         if not any(str(v).strip() for v in field_.raw_data or ())]
-                save(self.model, model_forms.form_values(row, self.model, skip=blank))
-            except Refusal as exc:
-                raise Refusal(_("Row %(n)s: %(reason)s", n=number, reason=exc.message),
-                              exc.code) from None
-            if step is not None:
-                step(number)
+    # -- import: columns -------------------------------------------------------------------
+    def import_fields(self) -> list[str]:
+        """The form's fields a CSV column may fill (a translatable one in the reader's
+        language: its other languages are not columns)."""
+        return [name for name, f in self.form_class(meta={"csrf": False})._fields.items()
+                if name != "csrf_token" and f.type != "TranslationsField"]
 
+    def auto_mapping(self, headers: list[str], fields: list[str]) -> tuple[dict, list]:
+        """{header's index: field, "id" or "" (ignored)} by the field's name or label
+        (case-insensitive), and the headers that name nothing known: neither a field nor
+        one of the export's columns (those are ignored without asking)."""
+        names = {f.lower(): f for f in fields}
+        labels = {self.label(f).strip().lower(): f for f in fields}
+        exported = {c.name.lower() for c in self.list_columns()} | {
+            self.label(c.name).strip().lower() for c in self.list_columns()}
+        mapping, unknown = {}, []
+        for index, header in enumerate(headers):
+            key = header.strip().lower()
+            target = "id" if key == "id" else names.get(key) or labels.get(key) or ""
+            mapping[str(index)] = target
+            if not target and key and key not in exported:
+                unknown.append(header)
+        return mapping, unknown
+
+    # -- import: rows ------------------------------------------------------------------
+    def _kinds(self, cache: dict) -> dict:
+        """field -> how its cell is read: reference, many, boolean, datetime or text."""
+        if "_kinds" not in cache:
+            kinds = {}
+            for name, f in self.form_class(meta={"csrf": False})._fields.items():
+                if isinstance(f, model_forms.ManyField):
+                    kinds[name] = "many"
+                elif isinstance(f, SelectField) and f.coerce is model_forms._optional_int:
+                    kinds[name] = "reference"
+                elif isinstance(f, BooleanField):
+                    kinds[name] = "boolean"
+                elif isinstance(f, DateTimeLocalField):
+                    kinds[name] = "datetime"
+                else:
+                    kinds[name] = "text"
+            cache["_kinds"] = kinds
+        return cache["_kinds"]
+
+    def check_row(self, row: dict, cache: dict) -> Checked:
+        """One row ({field or "id": cell}) through the form's own validation, its
+        references found by name, code or id and its `id` read as the record it updates."""
+        row = dict(row)
+        errors: dict = {}
+        record = None
+        ident = (row.pop("id", "") or "").strip()
+        if ident:
+            record = self.importable_record(ident)
+            if record is None:
+                errors["id"] = [_("No record with this id that you may see.")]
+        kinds = self._kinds(cache)
+        row = {name: cell for name, cell in row.items() if name in kinds}
+        pairs = []
+        false_words = {"0", "false", "no", "n", "off", _("No").lower()}
+        for name, cell in row.items():
+            text = _unquote(cell or "")
+            kind = kinds[name]
+            if kind == "many":
+                for part in (p.strip() for p in text.split(";")):
+                    if part:
+                        found, problem = self._resolve(name, part, cache)
+                        if problem:
+                            errors.setdefault(name, []).append(problem)
+                        else:
+                            pairs.append((name, str(found)))
+                continue
+            if kind == "reference" and text.strip():
+                found, problem = self._resolve(name, text.strip(), cache)
+                if problem:
+                    errors.setdefault(name, []).append(problem)
+                text = "" if problem else str(found)
+            elif kind == "boolean":
+                text = "" if text.strip().lower() in false_words else text.strip() and "y"
+            elif kind == "datetime" and text.strip():
+                with contextlib.suppress(ValueError):  # else the field says what is wrong
+                    text = datetime.fromisoformat(text.strip()).strftime("%Y-%m-%dT%H:%M")
+            pairs.append((name, text))
+        form = self.form_class(formdata=MultiDict(pairs), meta={"csrf": False})
+        for f in form._fields.values():
+            if isinstance(f, model_forms.ManyField):
+                f.validate_choice = False  # found above among the readable records
+        form.validate()
+        found = {k: list(v) for k, v in form.errors.items()
+                 if record is None or k in row}  # an update keeps the fields not given
+        found.update(errors)
+        return Checked(form, found, record, set(row),
+                       {name for name, cell in row.items() if (cell or "").strip()})
+
+    def importable_record(self, ident: str):
+        """The record an `id` cell names, if the importer may see it (within these views)."""
+        number = limits.parse_id(ident.strip())
+        if number is None:
+            return None
+        query = access.select_for(self.model, "r").where(self.model.id == number)
+        if self.where is not None:
+            query = query.where(self.where())
+        return db.session.execute(query).scalar_one_or_none()
+
+    def _resolve(self, name: str, text: str, cache: dict):
+        key = (name, text.lower())
+        if key not in cache:
+            cache[key] = self._lookup(name, text)
+        return cache[key]
+
+    def _lookup(self, name: str, text: str):
+        """(id, None) of the one readable record `text` names by id, name or code
+        (case-insensitive), else (None, why)."""
+        relation = model_forms.relation_of(self.model, name)
+        target = relation.mapper.class_ if relation is not None else (
+            model_forms.reference_target(model_forms.column_of(self.model, name)))
+        number = limits.parse_id(text)
+        if target is None:
+            return (number, None) if number else (None, _("Not a valid choice."))
+        from core.modules import get_registry
+
+        if getattr(target, "__model__", None) in get_registry().access_table():
+            query = access.select_for(target, "r", target.id)
+        else:
+            query = sa.select(target.id)
+        if number is not None:
+            hit = db.session.execute(query.where(target.id == number)).first()
+            if hit is not None:
+                return hit[0], None
+        lowered = text.lower()
+        columns = sa.inspect(target).column_attrs
+        conditions = [sa.func.lower(getattr(target, c)) == lowered
+                      for c in ("name", *CODES) if c in columns]
+        if "name" in columns and translatable.is_translatable(target, "name"):
+            conditions.append(sa.func.lower(translatable.expression(target, "name")) == lowered)
+        ids = [row[0] for row in db.session.execute(
+            query.where(sa.or_(*conditions)).distinct().limit(101))] if conditions else []
+        if len(ids) == 1:
+            return ids[0], None
+        if not ids:
+            return None, _("No record matches “%(text)s”.", text=text)
+        return None, _("%(n)s records match “%(text)s”: give its id instead.",
+                       n=len(ids) if len(ids) <= 100 else "100+", text=text)
+
+    def row_values(self, checked: Checked) -> dict:
+        """The values a checked row saves: the fields its file gives (a new record keeps
+        the defaults of the cells left empty), a translatable one in the reader's
+        language."""
+        skip = [name for name in checked.form._fields
+                if name not in checked.mapped
+                or (checked.record is None and name not in checked.given)]
+        values = model_forms.form_values(checked.form, self.model, skip=skip)
+        lang = translatable.current_language()
+        if lang != translatable.default_language():
+            values = translatable.prepared(self.model, values, checked.record, lang=lang)
+        return values
+
+    def run_import(self, table: dict, mode: str = "all", step=None,
+                   before_saving=None) -> Outcome:
+        """Import every row of a preview file, in batches, through the one save path.
+        mode "all": all rows or none (a refused row raises Refusal, a row outside the
+        importer's rules Forbidden; the caller rolls back); mode "valid": the rows that
+        pass, each in a savepoint, the others rejected with their reason."""
+        rows = table_rows(table)
+        cache: dict = {}
+        outcome = Outcome()
+        if mode == "all":
+            for number, row in enumerate(rows, start=1):
+                if self.check_row(row, cache).errors:
+                    raise Refusal(_("Nothing was imported: some rows have errors."), "invalid")
+                if step is not None:
+                    step(number, _("Checking rows"))
+        if before_saving is not None:
+            before_saving()
+        for start in range(0, len(rows), BATCH):
+            for number, row in enumerate(rows[start:start + BATCH], start=start + 1):
+                checked = self.check_row(row, cache)
+                if checked.errors and mode == "all":  # changed since the first pass
+                    raise Refusal(_("Nothing was imported: %(reason)s", reason=_(
+                        "Row %(n)s: %(reason)s", n=number,
+                        reason=self.reason(checked.errors))), "invalid")
+                if checked.errors:
+                    outcome.rejected.append((number, self.reason(checked.errors)))
+                elif mode == "all":
+                    try:
+                        self.save_row(checked, outcome)
+                    except Refusal as exc:
+                        raise Refusal(_("Nothing was imported: %(reason)s", reason=_(
+                            "Row %(n)s: %(reason)s", n=number, reason=exc.message)),
+                            exc.code) from None
+                    except HTTPException:
+                        if checked.record is None:
+                            raise
+                        raise Refusal(_("Nothing was imported: %(reason)s", reason=_(
+                            "Row %(n)s: %(reason)s", n=number,
+                            reason=_("You may not change this record."))),
+                            "forbidden") from None
+                else:
+                    try:
+                        with db.session.begin_nested():
+                            self.save_row(checked, outcome)
+                    except Refusal as exc:
+                        outcome.rejected.append((number, exc.message))
+                    except HTTPException:
+                        outcome.rejected.append((number, _(
+                            "You may not change this record.") if checked.record is not None
+                            else _("You may not create this record.")))
+                if step is not None:
+                    step(number, _("Saving rows"))
+        return outcome
+
+    def save_row(self, checked: Checked, outcome: Outcome) -> None:
+        values = self.row_values(checked)
+        save(self.model, values, record=checked.record)
+        if checked.record is None:
+            outcome.created += 1
+        else:
+            outcome.updated += 1
+
+    def reason(self, errors: dict) -> str:
+        return "; ".join(f"{'id' if name == 'id' else self.label(name)}: {' '.join(messages)}"
+                         for name, messages in errors.items())
+
+    def preview_rows(self, table: dict):
+        """Every row checked: (the first PREVIEW_ROWS as (number, cells, errors), how many
+        have errors, [(number, reason)] of those)."""
+        cache: dict = {}
+        shown, rejected = [], []
+        for number, row in enumerate(table_rows(table), start=1):
+            errors = self.check_row(row, cache).errors
+            if errors:
+                rejected.append((number, self.reason(errors)))
+            if number <= PREVIEW_ROWS:
+                shown.append((number, row, errors))
+        db.session.rollback()  # the checks only read
+        return shown, rejected
+
+    # -- import: the page ------------------------------------------------------------------
     def import_view(self):
-        """Upload, preview with each row's errors, then import all rows or none."""
-        folder = imports_dir()
-        fields = [name for name, f in self.form_class(meta={"csrf": False})._fields.items()
-                  if name != "csrf_token" and f.type != "TranslationsField"]  # one language
+        """Upload, map the columns, preview each row's errors, then import all rows or
+        none, or the valid rows only; `?rejected=<token>`: the rejected rows as CSV."""
+        fields = self.import_fields()
+        page = {"v": self, "fields": fields, "preview": None, "mapping": None}
+        if request.method == "GET" and request.args.get("rejected"):
+            path = rejected_path(request.args["rejected"])
+            if path is None or not path.is_file():
+                abort(404)
+            return send_file(path, mimetype="text/csv", as_attachment=True,
+                             download_name=f"{self.name}-rejected.csv")
         form = FlaskForm()
         if request.method == "GET" or not form.validate_on_submit():
-            return render_template("generic/import.html", v=self, fields=fields, preview=None)
+            return render_template("generic/import.html", **page)
         token = request.form.get("token", "")
-        if token:  # the second step: import what was previewed
-            path = folder / f"{uuid.UUID(token).hex}.json" if _is_uuid(token) else None
+        if token:
+            path = preview_path(token)
             if path is None or not path.is_file():
                 flash(_("That import has expired; please upload the file again."), "danger")
                 return redirect(self.url("import"))
-            rows = json.loads(path.read_text())
-            if len(rows) > current_app.config["ERP_IMPORT_INLINE_ROWS"]:
-                task = tasks.enqueue(
-                    "core.import", {"model": self.model_name, "views": self.name,
-                                    "token": path.stem},
-                    key=f"core.import:{path.stem}", total=len(rows),  # a second click: the same
-                    subject=_("%(what)s: %(n)s rows", what=_(self.title), n=len(rows)))
-                db.session.commit()
-                return redirect(url_for("tasks.detail", task_id=task.id))
-            checked = self.check_rows(rows)
-            if any(errors for _row, errors in checked):
-                flash(_("Nothing was imported: some rows have errors."), "danger")
-                return render_template("generic/import.html", v=self, fields=fields,
-                                       preview=checked, token=token), 422
-            try:  # every row through the one save path; any refusal imports nothing
-                self.save_rows(checked)
-            except Forbidden:  # rows outside the importer's own rules
-                db.session.rollback()
-                flash(_("Nothing was imported: some rows would create records you may not "
-                        "create."), "danger")
-                return redirect(self.url("import"))
-            except Refusal as exc:
-                db.session.rollback()
-                flash(_("Nothing was imported: %(reason)s", reason=exc.message), "danger")
-                return redirect(self.url("import"))
-            db.session.commit()
-            path.unlink(missing_ok=True)
-            flash(_("%(n)s records imported.", n=len(checked)), "success")
-            return redirect(self.url("list"))
+            table = json.loads(path.read_text())
+            if request.form.get("step") == "map":  # the columns mapped by hand
+                allowed = set(fields) | {"id"}
+                table["mapping"] = {
+                    str(i): (request.form.get(f"map-{i}") if request.form.get(
+                        f"map-{i}") in allowed else "") for i in range(len(table["headers"]))}
+                path.write_text(json.dumps(table))
+                return self._preview(page, table, path.stem)
+            return self._import(table, path)
         upload = request.files.get("file")
         try:
             text = upload.read().decode("utf-8-sig") if upload else ""
-            reader = csv.DictReader(io.StringIO(text))
-            rows = [dict(r) for r in reader]
-            headers = reader.fieldnames or []
+            lines = list(csv.reader(io.StringIO(text)))
         except (UnicodeDecodeError, csv.Error):
-            rows, headers = [], []
-        labels = {self.label(f).lower(): f for f in fields}
-        mapped = {h: (h if h in fields else labels.get(h.strip().lower())) for h in headers}
-        if not rows or not any(mapped.values()):
+            lines = []
+        headers = [_unquote(h).strip() for h in lines[0]] if lines else []
+        rows = [r for r in lines[1:] if any(c.strip() for c in r)]
+        if not rows or not headers:
             flash(_("Upload a UTF-8 CSV file whose first line names the columns."), "danger")
-            return render_template("generic/import.html", v=self, fields=fields,
-                                   preview=None), 422
-        rows = [{mapped[h]: (v or "") for h, v in row.items() if h in mapped and mapped[h]}
-                for row in rows[:5000]]
-        checked = self.check_rows(rows)
+            return render_template("generic/import.html", **page), 422
+        mapping, unknown = self.auto_mapping(headers, fields)
+        table = {"headers": headers, "rows": rows, "mapping": mapping}
+        folder = imports_dir()
         folder.mkdir(parents=True, exist_ok=True)
         token = uuid.uuid4().hex
-        (folder / f"{token}.json").write_text(json.dumps(rows))
-        status = 422 if any(errors for _row, errors in checked) else 200
-        return render_template("generic/import.html", v=self, fields=fields, preview=checked,
-                               token=token, headers=mapped), status
+        (folder / f"{token}.json").write_text(json.dumps(table))
+        if unknown or not any(mapping.values()):  # ask which field each column fills
+            return render_template("generic/import.html", **{
+                **page, "mapping": table, "token": token, "unknown": unknown})
+        return self._preview(page, table, token)
 
-    def check_rows(self, rows: list[dict], step=None) -> list[tuple]:
-        """Each row through the form's own validation: (form, {field: [errors]})."""
-        checked = []
-        for number, row in enumerate(rows, start=1):
-            form = self.form_class(formdata=MultiDict(row), meta={"csrf": False})
-            model_forms.prepare(form, self.model)
-            for name, field_ in form._fields.items():  # lookups accept the name or the id
-                if getattr(field_, "coerce", None) is model_forms._optional_int and row.get(name):
-                    by_name = {label.lower(): key for key, label in field_.choices if key}
-                    value = row[name].strip().lower()
-                    if value in by_name:
-                        field_.data = by_name[value]
-                        field_.raw_data = [str(by_name[value])]
-            form.validate()
-            checked.append((form, {k: list(v) for k, v in form.errors.items()}))
-            if step is not None:
-                step(number)
-        return checked
+    def _preview(self, page: dict, table: dict, token: str):
+        shown, rejected = self.preview_rows(table)
+        write_rejected(table, rejected, token)
+        columns = []
+        for target in table["mapping"].values():
+            if target and target not in columns:
+                columns.append(target)
+        status = 422 if rejected else 200
+        return render_template("generic/import.html", **{
+            **page, "preview": shown, "columns": columns, "token": token,
+            "total": len(table["rows"]), "bad": len(rejected),
+            "rejected_url": self.url("import", rejected=token) if rejected else None}), status
+
+    def _import(self, table: dict, path: Path):
+        mode = "valid" if request.form.get("mode") == "valid" else "all"
+        total = len(table["rows"])
+        if total > current_app.config["ERP_IMPORT_INLINE_ROWS"]:
+            task = tasks.enqueue(
+                "core.import", {"model": self.model_name, "views": self.name,
+                                "token": path.stem, "mode": mode},
+                key=f"core.import:{path.stem}", total=total,  # a second click: the same
+                subject=_("%(what)s: %(n)s rows", what=_(self.title), n=total))
+            db.session.commit()
+            return redirect(url_for("tasks.detail", task_id=task.id))
+        try:
+            outcome = self.run_import(table, mode)
+        except Forbidden:  # rows outside the importer's own rules
+            db.session.rollback()
+            flash(_("Nothing was imported: some rows would create records you may not "
+                    "create."), "danger")
+            return redirect(self.url("import"))
+        except Refusal as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+            return redirect(self.url("import"))
+        db.session.commit()
+        path.unlink(missing_ok=True)
+        write_rejected(table, outcome.rejected, path.stem)
+        flash(outcome.message(), "success" if not outcome.rejected else "warning")
+        if outcome.rejected:
+            return render_template("generic/import.html", v=self, fields=self.import_fields(),
+                                   preview=None, mapping=None,
+                                   rejected_url=self.url("import", rejected=path.stem))
+        return redirect(self.url("list"))
+
+
+def table_rows(table: dict) -> list[dict]:
+    """A preview file's rows as {field or "id": cell}, by its mapping."""
+    mapping = [(int(i), target) for i, target in table["mapping"].items() if target]
+    return [{target: cells[i] for i, target in mapping if i < len(cells)}
+            for cells in table["rows"]]
 
 
 def imports_dir() -> Path:
     return Path(current_app.instance_path) / "imports"
+
+
+def preview_path(token: str) -> Path | None:
+    return imports_dir() / f"{uuid.UUID(token).hex}.json" if _is_uuid(token) else None
+
+
+def rejected_path(token: str) -> Path | None:
+    """The rejected rows of an import, for the user who made it only."""
+    if not _is_uuid(token) or not current_user.is_authenticated:
+        return None
+    return imports_dir() / f"{uuid.UUID(token).hex}.{current_user.get_id()}.rejected.csv"
+
+
+def write_rejected(table: dict, rejected: list, token: str) -> None:
+    """The rejected rows as they came, and why, as a CSV to fix and import again."""
+    path = rejected_path(token)
+    if path is None:
+        return
+    if not rejected:
+        path.unlink(missing_ok=True)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow([*table["headers"], _("Reason")])
+        for number, reason in rejected:
+            cells = table["rows"][number - 1]
+            writer.writerow([_safe(c) for c in cells] + [""] * (
+                len(table["headers"]) - len(cells)) + [reason])
 
 
 def _views(model: str, name: str):
@@ -202,37 +520,38 @@ def _views(model: str, name: str):
     raise LookupError(f"no views {name!r} of {model!r}")
 
 
-def import_rows(model: str, views: str, token: str) -> tasks.Result:
-    """The `core.import` task: check the previewed rows again, then create them all or
-    none, reporting progress; the preview file is removed once the import is over."""
+def import_rows(model: str, views: str, token: str, mode: str = "all") -> tasks.Result:
+    """The `core.import` task: import the previewed rows (all or none, or the valid
+    ones), reporting progress; the preview file is removed once the import is over."""
     view = _views(model, views)
-    path = imports_dir() / f"{uuid.UUID(token).hex}.json"
-    if not path.is_file():
+    path = preview_path(token)
+    if path is None or not path.is_file():
         raise Refusal(_("That import has expired; please upload the file again."))
-    rows = json.loads(path.read_text())
-    total = len(rows)
+    table = json.loads(path.read_text())
+    total = len(table["rows"])
     db.session.rollback()  # the checks only read: no write lock held meanwhile (SQLite)
-    checked = view.check_rows(rows, step=lambda n: tasks.progress(n, total, _("Checking rows")))
-    try:
-        if any(errors for _row, errors in checked):
-            raise Refusal(_("Nothing was imported: some rows have errors."), "invalid")
+
+    def writing():
         db.session.rollback()
         begin_writing()
+
+    try:
         try:
-            view.save_rows(checked, step=lambda n: tasks.progress(n, total, _("Saving rows")))
+            outcome = view.run_import(
+                table, mode, step=lambda n, what: tasks.progress(n, total, what),
+                before_saving=writing)
         except Forbidden:  # rows outside the importer's own rules
             raise Refusal(_("Nothing was imported: some rows would create records you may "
                             "not create."), "forbidden") from None
-        except Refusal as exc:
-            raise Refusal(_("Nothing was imported: %(reason)s", reason=exc.message),
-                          exc.code) from None
         db.session.commit()
     except Refusal:
         db.session.rollback()
         path.unlink(missing_ok=True)  # an answer, not an accident: it is not tried again
         raise
     path.unlink(missing_ok=True)
-    return tasks.Result(_("%(n)s records imported.", n=total), view.url("list"))
+    write_rejected(table, outcome.rejected, path.stem)
+    link = view.url("import", rejected=path.stem) if outcome.rejected else view.url("list")
+    return tasks.Result(outcome.message(), link)
 
 
 def export_rows(model: str, views: str, query: str) -> tasks.Result:
@@ -262,14 +581,43 @@ def export_rows(model: str, views: str, query: str) -> tasks.Result:
 def _is_uuid(text: str) -> bool:
     try:
         uuid.UUID(text)
-    except ValueError:
+    except (ValueError, AttributeError, TypeError):
         return False
     return True
 
 
 def _csv_value(value):
-    if isinstance(value, datetime | date):
-        return value.isoformat()
+    """A value as the import reads it back: 1/0, ISO dates, tags' names joined by "; "."""
     if isinstance(value, bool):
         return "1" if value else "0"
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return "; ".join(str(translatable.value(v, "name") if hasattr(v, "name")
+                             else getattr(v, "id", v)) for v in value)
     return "" if value is None else value
+
+
+def _safe(value):
+    """Text a spreadsheet would run as a formula, quoted ('=1+1): never live."""
+    if isinstance(value, str) and value.startswith(FORMULA):
+        return "'" + value
+    return value
+
+
+def _neutral(value):
+    """An exported cell: _safe, and text starting with a quote quoted too, so that the
+    import, stripping one quote, gives the text back exactly."""
+    if isinstance(value, str) and value.startswith("'"):
+        return "'" + value
+    return _safe(value)
+
+
+def _unquote(text: str) -> str:
+    """An imported cell: the quote an export put before a formula (or a quote) taken off."""
+    if text.startswith("'") and text[1:2] and (text[1:].startswith(FORMULA)
+                                                or text[1] == "'"):
+        return text[1:]
+    return text

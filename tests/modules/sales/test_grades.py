@@ -27,7 +27,7 @@ def customers(app) -> dict[str, int]:
 
 
 def test_the_contacts_list_shows_filters_and_groups_by_grade(sales, admin_client):
-    customers(sales)
+    ids = customers(sales)
     page = admin_client.get("/contacts/partners").text
     assert 'name="f.grade"' in page and 'class="col-grade">A<' in page
     only_a = admin_client.get("/contacts/partners?f.grade=A").text
@@ -38,7 +38,8 @@ def test_the_contacts_list_shows_filters_and_groups_by_grade(sales, admin_client
     assert report.status_code == 200 and '<option value="grade" selected' in report.text
     csv = admin_client.get("/contacts/partners/export.csv?f.grade=C").text
     header, *rows = csv.lstrip("\ufeff").splitlines()
-    assert header.endswith(",Grade") and len(rows) == 1 and rows[0].endswith(",C")
+    assert header.endswith(",Grade,id") and len(rows) == 1  # the id last: the import's
+    assert rows[0].endswith(f",C,{ids['Blue River']}")
     with sales.app_context():
         lifecycle.disable(get_registry(), ["sales"])
     page = admin_client.get("/contacts/partners")
