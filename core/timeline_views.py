@@ -5,7 +5,6 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
-from babel.numbers import format_percent
 from flask import (
     Blueprint,
     abort,
@@ -14,7 +13,7 @@ from flask import (
     render_template,
     send_file,
 )
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, format_decimal
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from markupsafe import Markup
@@ -26,7 +25,7 @@ from core.db import db
 from core.documents import Money, Percent
 from core.modules import get_registry
 from core.security import redirect_back
-from core.ui import forms, money
+from core.ui import forms, money, percent
 
 bp = Blueprint("timeline", __name__, url_prefix="/timeline")
 
@@ -177,8 +176,7 @@ def _formatted(kind, value):
             if (kind.precision, kind.scale) == (Money.precision, Money.scale):
                 return money(number)  # with the currency, as every page shows amounts
             if (kind.precision, kind.scale) == (Percent.precision, Percent.scale):
-                return format_percent(number / 100, locale=get_locale(),
-                                      decimal_quantization=False)
+                return percent(number)
             return format_decimal(number)
     except (ValueError, ArithmeticError):
         pass

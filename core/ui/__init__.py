@@ -1,8 +1,11 @@
 """The shell around every page: menus, the home page, template helpers."""
 from __future__ import annotations
 
+from decimal import Decimal
+
+from babel.numbers import format_percent
 from flask import current_app
-from flask_babel import format_currency
+from flask_babel import format_currency, get_locale
 from flask_login import current_user
 
 from core import access
@@ -24,10 +27,20 @@ def money(value, currency: str | None = None) -> str:
         "currency", current_app.config["ERP_CURRENCY"]))
 
 
+def percent(value) -> str:
+    """A rate kept as 0..100 (a tax, a discount) in the reader's or the printed document's
+    locale: `10%`, `12,5%`, `12,5 %`."""
+    if value is None or value == "":
+        return ""
+    return format_percent((Decimal(str(value)) / 100).normalize(), locale=get_locale(),
+                          decimal_quantization=False)
+
+
 def init_app(app, registry) -> None:
     app.register_blueprint(views.bp)
     themes.init_app(app)
     app.add_template_filter(money)
+    app.add_template_filter(percent)
     app.add_template_filter(tax_key, "taxkey")
     app.add_template_global(number_format)
     app.add_template_global(forms.lookup_attrs)
