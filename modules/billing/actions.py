@@ -6,9 +6,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from core.actions import Action
+from core.ui import money as show_money
 
 from . import services
-from .models import Invoice
+from .models import Invoice, Payment
 
 INVOICE_ACTIONS = (
     Action("post", _l("Post"), services.post, icon="send-check", style="success",
@@ -20,6 +21,27 @@ INVOICE_ACTIONS = (
            states=("posted", "paid"), bulk=False, when=lambda invoice: invoice.kind == "invoice",
            done=_l("A draft credit note was made; check it and post it."),
            summary="A draft credit note with the invoice's lines"),
+    # the customer's credit (unallocated payments, oldest first) settles what is due
+    Action("apply_credit", _l("Apply credit"), services.apply_credit, icon="wallet2",
+           states=("posted",), bulk=False, also=(("billing.payment", "r"),),
+           when=lambda invoice: invoice.kind == "invoice" and invoice.amount_residual > 0,
+           show=lambda invoice: services.credit_of(invoice.partner_id) > 0,
+           done=lambda invoice: _l("Credit applied: %(amount)s is still due.",
+                                   amount=show_money(invoice.amount_residual)),
+           summary="Settle what is due from the customer's credit (unallocated payments, "
+                   "oldest first)"),
+)
+
+PAYMENT_ACTIONS = (
+    Action("unreconcile", _l("Unreconcile"), services.unreconcile, icon="arrow-counterclockwise",
+           style="outline-danger", bulk=False, also=(("billing.invoice", "w"),),
+           when=lambda payment: payment.unallocated < payment.amount,
+           confirm=_l("Take this payment off the invoices it settled? They become due again "
+                      "and the amount is kept as the customer's credit."),
+           done=lambda payment: _l("%(amount)s is kept as the customer's credit.",
+                                   amount=show_money(payment.unallocated)),
+           summary="Take the payment off the invoices it settled: they are due again and "
+                   "its whole amount becomes the customer's credit"),
 )
 
 
@@ -34,4 +56,5 @@ ORDER_ACTIONS = (
 
 def declare(module) -> None:
     module.actions(Invoice, *INVOICE_ACTIONS)
+    module.actions(Payment, *PAYMENT_ACTIONS)
     module.actions("sale.order", *ORDER_ACTIONS)

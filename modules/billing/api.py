@@ -50,7 +50,10 @@ def expose(module) -> None:
         filter=["partner_id", "date", "method"],
         extra=[Field("invoice_ids", "ids", writable=True, load=_allocated,
                      references="billing_invoice",
-                     description="invoices to settle, in order (default: oldest due first)")])
+                     description="invoices to settle, in order (default: oldest due first)"),
+               Field("allocated", "decimal", load=_allocated_amount,
+                     description="the part of the amount that settles invoices; the rest "
+                                 "(unallocated) is the customer's credit")])
     module.saving(Invoice, saving_invoice)
     module.saving(Payment, saving_payment)
     module.saving(PaymentTerm, saving_term)
@@ -93,6 +96,10 @@ def _allocated(payments) -> dict[int, list[int]]:
             .where(PaymentAllocation.payment_id.in_(ids)).order_by(PaymentAllocation.id)):
         found[payment_id].append(invoice_id)
     return found
+
+
+def _allocated_amount(payments) -> dict[int, object]:
+    return {p.id: p.amount - p.unallocated for p in payments}
 
 
 def saving_payment(payment, values, creating) -> None:

@@ -196,6 +196,8 @@ def _settle(invoice: Invoice, amount: Decimal) -> None:
     if invoice.amount_residual <= 0:
         invoice.state = "paid"
         return
+    if invoice.state == "paid":  # a payment taken back (unreconcile): it is due again
+        invoice.state = "posted"
     running = Decimal(0)
     for due in db.session.execute(sa.select(InvoiceDue).where(
             InvoiceDue.invoice_id == invoice.id).order_by(InvoiceDue.date_due,
@@ -253,6 +255,94 @@ def record_payment(payment: Payment, invoice_ids: list[int] | None = None) -> No
     payment.unallocated = left
 
 
+# -- the customer's credit: what payments left unallocated ------------------------------
+def credits(partner_ids: list[int] | None = None,
+            salesperson_id: int | None = None) -> dict[int, Decimal]:
+    """customer id -> the unallocated amount of their payments (their credit), for the
+    given customers (None: all that have one). One grouped query."""
+    query = (sa.select(Payment.partner_id, sa.func.sum(Payment.unallocated))
+             .where(Payment.unallocated > 0).group_by(Payment.partner_id))
+    if partner_ids is not None:
+        query = query.where(Payment.partner_id.in_(partner_ids))
+    if salesperson_id:
+        query = query.join(Partner, Partner.id == Payment.partner_id).where(
+            Partner.salesperson_id == salesperson_id)
+    return {partner_id: Decimal(amount) for partner_id, amount in db.session.execute(query)}
+
+
+def credit_of(partner_id: int) -> Decimal:
+    return credits([partner_id]).get(partner_id, Decimal(0))
+
+
+def _timeline(rows: list[dict]) -> None:
+    """The other side of a reconciliation on each record it touched: a change entry."""
+    from core.timeline import TimelineEntry, acting_user_id
+
+    user_id = acting_user_id()
+    db.session.add_all([TimelineEntry(kind="update", user_id=user_id, **row) for row in rows])
+
+
+def apply_credit(invoice: Invoice) -> None:
+    """Settle what is due on a posted invoice from the customer's credit, the oldest
+    unallocated payments first. The payments are locked and read afresh, so two requests
+    applying the same credit at once never allocate more than there is. The invoice is
+    locked by the caller (core.actions.run)."""
+    if invoice.kind != "invoice" or invoice.state != "posted" or invoice.amount_residual <= 0:
+        raise Refusal(_("Only a posted invoice with an amount due takes a credit."),
+                      "invalid_state")
+    payments = db.session.execute(
+        sa.select(Payment).where(Payment.partner_id == invoice.partner_id,
+                                 Payment.unallocated > 0)
+        .order_by(Payment.date, Payment.id).with_for_update(),
+        execution_options={"populate_existing": True}).scalars().all()
+    if not payments:
+        raise Refusal(_("This customer has no credit to apply."), "nothing_to_do")
+    entries, before = [], invoice.amount_residual
+    for payment in payments:
+        if invoice.amount_residual <= 0:
+            break
+        part = min(payment.unallocated, invoice.amount_residual)
+        db.session.add(PaymentAllocation(payment_id=payment.id, invoice_id=invoice.id,
+                                         amount=part))
+        entries.append({"model": Payment.__model__, "record_id": payment.id, "changes": {
+            "unallocated": [str(payment.unallocated), str(payment.unallocated - part)],
+            "invoice": [None, invoice.name]}})
+        payment.unallocated -= part
+        _settle(invoice, part)
+    entries.append({"model": Invoice.__model__, "record_id": invoice.id, "changes": {
+        "amount_residual": [str(before), str(invoice.amount_residual)]}})
+    _timeline(entries)
+
+
+def unreconcile(payment: Payment) -> None:
+    """Take a payment off the invoices it settled: they are due again (a paid one is
+    posted again) and the whole amount is the customer's credit. The payment is locked by
+    the caller; its invoices are locked and read afresh here."""
+    allocations = db.session.execute(
+        sa.select(PaymentAllocation).where(PaymentAllocation.payment_id == payment.id)
+        .order_by(PaymentAllocation.id)).scalars().all()
+    if not allocations:
+        raise Refusal(_("This payment settles no invoice."), "nothing_to_do")
+    invoices = {i.id: i for i in db.session.execute(
+        sa.select(Invoice).where(Invoice.id.in_({a.invoice_id for a in allocations}))
+        .order_by(Invoice.id).with_for_update(),
+        execution_options={"populate_existing": True}).scalars()}
+    entries = []
+    for allocation in allocations:
+        invoice = invoices[allocation.invoice_id]
+        before = (invoice.amount_residual, invoice.state)
+        _settle(invoice, -allocation.amount)
+        entries.append({"model": Invoice.__model__, "record_id": invoice.id, "changes": {
+            "amount_residual": [str(before[0]), str(invoice.amount_residual)],
+            **({"state": [before[1], invoice.state]} if before[1] != invoice.state else {})}})
+    entries.append({"model": Payment.__model__, "record_id": payment.id, "changes": {
+        "unallocated": [str(payment.unallocated), str(payment.amount)]}})
+    db.session.execute(sa.delete(PaymentAllocation).where(
+        PaymentAllocation.payment_id == payment.id))
+    payment.unallocated = payment.amount
+    _timeline(entries)
+
+
 # -- receivables -------------------------------------------------------------------------
 def installments(invoice: Invoice) -> list[dict]:
     """The invoice's due dates with what is still open of each: payments settle the
@@ -307,6 +397,24 @@ def ageing(today: date | None = None, partner_id: int | None = None,
         rows.append({"partner_id": row.partner_id, "partner": row.name, **values,
                      "total": sum(values.values(), Decimal(0))})
     return rows
+
+
+def receivables(today: date | None = None, salesperson_id: int | None = None) -> list[dict]:
+    """The ageing rows with each customer's credit (unallocated payments) and the net
+    balance (total - credit); a customer with only a credit has a row of their own. Two
+    grouped queries."""
+    rows = ageing(today, salesperson_id=salesperson_id)
+    credit = credits(salesperson_id=salesperson_id)
+    seen = {row["partner_id"] for row in rows}
+    only_credit = set(credit) - seen
+    names = dict(db.session.execute(sa.select(Partner.id, Partner.name).where(
+        Partner.id.in_(only_credit))).all()) if only_credit else {}
+    rows += [{"partner_id": pid, "partner": name, **dict.fromkeys(BUCKETS, Decimal(0)),
+              "total": Decimal(0)} for pid, name in names.items()]
+    for row in rows:
+        row["credit"] = credit.get(row["partner_id"], Decimal(0))
+        row["net"] = row["total"] - row["credit"]
+    return sorted(rows, key=lambda r: r["partner"])
 
 
 def _days_between(column, today: date):

@@ -22,6 +22,7 @@ from core.limits import parse_id
 from core.partners.models import Partner
 from core.settings import get_setting
 from core.taxes.models import tax_choices
+from core.ui import money as show_money
 from core.ui.forms import choices_of, id_value
 from core.ui.generic import Column, ModelViews, Report
 
@@ -93,7 +94,10 @@ def _invoice_page(invoice, lines, errors=(), status=200):
                                          if not isinstance(line, dict)),
         editable=invoice is None or not Invoice.__workflow__.locks(invoice, "lines"),
         can_write=access.can("billing.invoice", "w"),
-        can_pay=access.can("billing.payment", "c")), status
+        can_pay=access.can("billing.payment", "c"),
+        credit=services.credit_of(invoice.partner_id)
+        if invoice and invoice.state == "posted" and access.can("billing.payment", "r")
+        else Decimal(0)), status
 
 
 @bp.route("/invoices/new", methods=["GET", "POST"], endpoint="invoices_new")
@@ -151,8 +155,17 @@ def invoice_pay(record_id):
         db.session.rollback()
         flash(exc.message, "danger")
     else:
-        flash(_("Payment of %(amount)s recorded.", amount=payment.amount), "success")
+        _recorded(payment)
     return redirect(url_for("billing.invoices_edit", record_id=invoice.id))
+
+
+def _recorded(payment) -> None:
+    """The flash after recording a payment: its amount, and what is kept as the customer's
+    credit when it paid more than it settled (in the user's locale and currency)."""
+    flash(_("Payment of %(amount)s recorded.", amount=show_money(payment.amount)), "success")
+    if payment.unallocated > 0:
+        flash(_("%(amount)s will be kept as the customer's credit.",
+                amount=show_money(payment.unallocated)), "info")
 
 
 @bp.route("/invoices/<int:record_id>/print")
@@ -212,11 +225,14 @@ def payment_new():
                 db.session.rollback()
                 errors["invoice_ids"] = exc.message
             else:
-                flash(_("Payment of %(amount)s recorded.", amount=payment.amount), "success")
+                _recorded(payment)
                 return redirect(url_for("billing.payments_list"))
     return render_template("billing/payment_form.html",
                            partners=choices_of(Partner, partner_id),
                            partner_id=partner_id, open_invoices=open_invoices,
+                           open_total=sum((i.amount_residual for i in open_invoices),
+                                          Decimal(0)),
+                           credit=services.credit_of(partner_id) if partner_id else Decimal(0),
                            methods=METHODS, errors=errors), 422 if errors else 200
 
 
@@ -238,10 +254,10 @@ def payment_view(record_id):
 @bp.route("/receivables")
 @access.requires("billing.invoice", "r")
 def receivables():
-    rows = services.ageing(salesperson_id=None if access.can("billing.invoice", "w")
-                           else current_user.id)
+    rows = services.receivables(salesperson_id=None if access.can("billing.invoice", "w")
+                                else current_user.id)
     totals = {name: sum((r[name] for r in rows), Decimal(0))
-              for name in (*services.BUCKETS, "total")}
+              for name in (*services.BUCKETS, "total", "credit", "net")}
     return render_template("billing/receivables.html", rows=rows, totals=totals)
 
 
@@ -254,9 +270,12 @@ def partner_panel(partner) -> Markup:
         Invoice.kind == "invoice").order_by(Invoice.date_due).limit(10)).scalars().all()
     due = sum((i.amount_residual for i in open_), Decimal(0))
     term = services.term_of(partner.id)
+    credit = services.credit_of(partner.id) if access.can("billing.payment", "r") \
+        else Decimal(0)
     can_set = access.can("billing.invoice", "w") and access.can("billing.payment_term", "r")
     return Markup(render_template(
         "billing/_partner_panel.html", partner=partner, invoices=open_, due=due, term=term,
+        credit=credit,
         terms=choices_of(PaymentTerm) if can_set else [], can_set=can_set,
         today=date.today()))
 

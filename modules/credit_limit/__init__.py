@@ -24,5 +24,6 @@ def register(module) -> None:
               load=views.modes, store=views.store_mode,
               description="warn or block when an order would pass the limit"),
         Field("credit_exposure", "decimal", load=views.exposure_of,
-              description="unpaid invoices + confirmed orders not yet invoiced"),
+              description="unpaid invoices less the customer's credit (unallocated "
+                          "payments) + confirmed orders not yet invoiced"),
     ])

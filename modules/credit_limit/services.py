@@ -1,7 +1,8 @@
 """Credit exposure and the check on confirming an order.
 
 Exposure of a customer (a company with its contacts) = unpaid posted invoices (less open
-credit notes) + confirmed orders not yet invoiced; confirming adds the order at hand. Both
+credit notes and less the customer's credit: payments not allocated to invoices) +
+confirmed orders not yet invoiced; confirming adds the order at hand. Both
 parts are SQL aggregates over any number of customers at once."""
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from core.db import db
 from core.errors import Refusal, Warn
 from core.partners.models import Partner
 from core.ui import money as show
-from modules.billing.models import Invoice
+from modules.billing.models import Invoice, Payment
 from modules.sales.models import Order
 
 from .models import PartnerCredit
@@ -31,9 +32,16 @@ def exposures(partner_ids: list[int] | None = None) -> dict[int, Decimal]:
     found: dict[int, Decimal] = {}
     owner = sa.func.coalesce(Partner.parent_id, Partner.id)
     sign = sa.case((Invoice.kind == "refund", -1), else_=1)
-    unpaid = (sa.select(owner, sa.func.sum(Invoice.amount_residual * sign))
-              .join(Partner, Partner.id == Invoice.partner_id)
-              .where(Invoice.state == "posted").group_by(owner))
+    # what is owed less the customer's credit (payments not allocated to any invoice), in
+    # one grouped query over both
+    owed = sa.union_all(
+        sa.select(Invoice.partner_id.label("partner_id"),
+                  (Invoice.amount_residual * sign).label("amount"))
+        .where(Invoice.state == "posted"),
+        sa.select(Payment.partner_id, -Payment.unallocated).where(Payment.unallocated > 0),
+    ).subquery()
+    unpaid = (sa.select(owner, sa.func.sum(owed.c.amount))
+              .join(Partner, Partner.id == owed.c.partner_id).group_by(owner))
     invoiced = (sa.select(sa.func.coalesce(sa.func.sum(Invoice.amount_total * sign), 0))
                 .where(Invoice.order_id == Order.id, Invoice.state.in_(("posted", "paid")))
                 .correlate(Order).scalar_subquery())

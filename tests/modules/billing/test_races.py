@@ -200,3 +200,41 @@ def test_a_credit_note_posted_while_the_invoice_is_paid_loses_no_payment(billing
             "paid", Decimal("100.00"), Decimal("0.00"))
         assert (note.amount_paid, note.amount_residual) == (Decimal("40.00"),
                                                             Decimal("60.00"))
+
+
+def test_applying_one_credit_to_two_invoices_at_once_never_allocates_more_than_it(
+        billing, db_url):
+    """Issue 15: a customer's credit of 100 applied at the same moment to two invoices of 80
+    each: the payments are locked, so one takes 80 and the other the 20 left, never 160."""
+    from modules.billing import services
+    from modules.billing.models import Payment, PaymentAllocation
+
+    needs_postgres(db_url)
+    with acting(billing):
+        customer = partner().id
+        payment = services.register_payment(customer, Decimal(100)).id
+        bills = [posted_invoice(customer, "80") for _ in range(2)]
+        db.session.commit()
+    token = token_for(billing, "bea")
+
+    def apply(bill):
+        return (lambda: Api(billing.test_client(), token),
+                lambda api: api("POST", f"billing.invoice/{bill}/apply_credit"))
+
+    with Hold(db_url, locking("billing_payment")).on(billing) as hold:
+        answers = together(*[apply(bill) for bill in bills])
+    assert [a.status_code for a in answers] == [200, 200], [a.json for a in answers]
+    assert hold.overlapped
+    with billing.app_context():
+        allocated = db.session.execute(sa.select(sa.func.sum(PaymentAllocation.amount)).where(
+            PaymentAllocation.payment_id == payment)).scalar()
+        assert allocated == Decimal(100)
+        assert db.session.get(Payment, payment).unallocated == Decimal(0)
+        dues = sorted(db.session.get(Invoice, bill).amount_residual for bill in bills)
+        assert dues == [Decimal(0), Decimal(60)]
+
+
+def posted_invoice(customer, amount):
+    from .conftest import posted
+
+    return posted(customer, amount).id
