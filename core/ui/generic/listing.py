@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import flash, redirect, render_template, request
 from flask_babel import gettext as _
 
-from core import access
+from core import access, references
 from core.db import db
 from core.security import safe_target
 
@@ -108,14 +108,16 @@ class ListMixin:
         if any(refusals):
             flash(next(r for r in refusals if r), "danger")
             return redirect(safe_target(back, self.url("list")))
+        chosen = [record.id for record in records]
         try:
             for record in records:
                 db.session.delete(record)
             db.session.commit()
         except sa.exc.IntegrityError:
             db.session.rollback()
-            flash(_("Some of these records are still used elsewhere; nothing was deleted."),
-                  "danger")
+            flash(references.refusal(self.model, chosen) or _(
+                "Some of these records are still used elsewhere; nothing was deleted."),
+                "danger")
             return redirect(safe_target(back, self.url("list")))
         flash(_("%(n)s records deleted.", n=len(records)), "success")
         return redirect(safe_target(back, self.url("list")))
@@ -131,7 +133,8 @@ class ListMixin:
             db.session.commit()
         except sa.exc.IntegrityError:
             db.session.rollback()
-            flash(_("This record is still used elsewhere and cannot be deleted."), "danger")
+            flash(references.refusal(self.model, [record_id]) or _(
+                "This record is still used elsewhere and cannot be deleted."), "danger")
             return redirect(self.url("edit", record_id=record_id))
         flash(_("Deleted."), "success")
         return redirect(self.url("list"))

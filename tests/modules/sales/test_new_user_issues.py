@@ -131,3 +131,25 @@ def test_an_invoice_names_its_order(sales):
 
     page = login(sales.test_client()).get(f"/billing/invoices/{invoice_id}").text
     assert "SO2026-00042" in page[page.find("timeline-entries"):]
+
+
+def test_a_refused_delete_names_what_uses_the_record(sales):
+    from modules.sales.models import Order
+
+    from ...conftest import login
+    from .conftest import acting, partner
+
+    with acting(sales):
+        customer = partner("Hoa Sen")
+        for i in range(5):
+            db.session.add(Order(name=f"SO2026-0000{i + 1}", partner_id=customer.id))
+        db.session.commit()
+        customer_id = customer.id
+    client = login(sales.test_client())
+    page = client.post(f"/contacts/partners/{customer_id}/delete", follow_redirects=True).text
+    assert ("Cannot delete: used by Quotations and orders: SO2026-00001, SO2026-00002, "
+            "SO2026-00003 (and 2 more).") in page
+    page = client.post("/contacts/partners/bulk", data={"ids": [customer_id],
+                                                       "action": "delete"},
+                       follow_redirects=True).text
+    assert "SO2026-00001, SO2026-00002, SO2026-00003 (and 2 more)" in page
