@@ -80,6 +80,19 @@ def test_a_reference_is_found_by_name_code_or_id(app, admin_client):
     assert jane.parent_id == acme and jane.salesperson_id == 1  # the admin by login
     assert partner(app, "Joe")[0].parent_id == acme
     assert twin
+    exported = admin_client.get(f"{CONTACTS}/export.csv").data.decode("utf-8-sig")
+    assert "Jane,Acme Widgets Pte Ltd," in exported  # the company by name
+    preview = upload(admin_client, CONTACTS, exported)
+    assert preview.status_code == 200, preview.text
+    done = admin_client.post(f"{CONTACTS}/import", data={"token": token_of(preview)},
+                             follow_redirects=True)
+    assert "5 records imported: 0 created, 5 updated, 0 rejected." in done.text
+    assert partner(app, "Jane")[0].parent_id == acme
+    kim = partners(app, "Kim")[0]  # a shared name: the record's own company is kept
+    preview = upload(admin_client, CONTACTS, f"id,Company\n{kim},{twin}\n")
+    admin_client.post(f"{CONTACTS}/import", data={"token": token_of(preview)})
+    preview = upload(admin_client, CONTACTS, f"id,Company\n{kim},twin co\n")
+    assert preview.status_code == 200, preview.text
 
 
 def test_the_export_imports_back_updating_its_records(app, admin_client, books):  # noqa: F811

@@ -210,7 +210,9 @@ class TransferMixin:
                             pairs.append((name, str(found)))
                 continue
             if kind == "reference" and text.strip():
-                found, problem = self._resolve(name, text.strip(), cache)
+                found, problem = self._kept(record, name, text.strip()), None
+                if found is None:  # not the record's own value (its name may be shared)
+                    found, problem = self._resolve(name, text.strip(), cache)
                 if problem:
                     errors.setdefault(name, []).append(problem)
                 text = "" if problem else str(found)
@@ -230,6 +232,15 @@ class TransferMixin:
         found.update(errors)
         return Checked(form, found, record, set(row),
                        {name for name, cell in row.items() if (cell or "").strip()})
+
+    def _kept(self, record, name: str, text: str):
+        """The id the updated record's reference holds when `text` names it still."""
+        current = getattr(record, name, None) if record is not None else None
+        if not current or not hasattr(self.model, name):
+            return None
+        shown = model_forms.reference_names(model_forms.column_of(self.model, name),
+                                            [current]).get(current)
+        return current if str(shown).lower() == text.lower() or str(current) == text else None
 
     def importable_record(self, ident: str):
         """The record an `id` cell names, if the importer may see it (within these views)."""
