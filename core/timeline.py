@@ -138,11 +138,29 @@ def log_update(record, old: dict) -> None:
                                      user_id=acting_user_id()))
 
 
+def extensions_of(model_name: str) -> list:
+    """The models of enabled modules that declare `__timeline_of__ = (model, column)`:
+    a record keyed by another (a customer's credit limit, kept by its own module) whose
+    history belongs on that record's timeline."""
+    from core.modules import get_registry
+
+    registry = get_registry()
+    return [cls for cls in registry.models.values()
+            if getattr(cls, "__timeline_of__", (None,))[0] == model_name
+            and registry.is_enabled(registry.table_owner(cls.__tablename__) or "core")]
+
+
 def entries(record) -> list[TimelineEntry]:
-    """The record's timeline, newest first, in one query."""
+    """The record's timeline, with its extensions' (see `extensions_of`), newest first, in
+    one query."""
+    found = [sa.and_(TimelineEntry.model == record.__model__,
+                     TimelineEntry.record_id == record.id)]
+    for cls in extensions_of(record.__model__):
+        key = getattr(cls, cls.__timeline_of__[1])
+        found.append(sa.and_(TimelineEntry.model == cls.__model__, TimelineEntry.record_id.in_(
+            sa.select(cls.id).where(key == record.id))))
     return db.session.execute(
-        sa.select(TimelineEntry)
-        .where(TimelineEntry.model == record.__model__, TimelineEntry.record_id == record.id)
+        sa.select(TimelineEntry).where(sa.or_(*found))
         .order_by(TimelineEntry.created_at.desc(), TimelineEntry.id.desc())
     ).scalars().all()
 

@@ -101,16 +101,31 @@ def download(entry_id):
 
 
 def render_timeline(record) -> Markup:
-    """The timeline panel of a record's page: its history, a note form and an upload."""
+    """The timeline panel of a record's page: its history (with that of the records that
+    extend it, `__timeline_of__`), a note form and an upload."""
     model = type(record)
-    columns = {c.key: c.columns[0] for c in sa.inspect(model).column_attrs}
-    labels = {key: column.info.get("label") for key, column in columns.items()}
     entries = timeline.entries(record)
-    names = _reference_names(columns, entries)
+    registry = get_registry()
+    described = {}  # model name -> (columns, labels, names of referenced records)
+    for name in {model.__model__} | {e.model for e in entries}:
+        cls = model if name == model.__model__ else registry.models.get(name)
+        if cls is None:
+            continue
+        columns = {c.key: c.columns[0] for c in sa.inspect(cls).column_attrs}
+        labels = {key: column.info.get("label") for key, column in columns.items()}
+        labels.update({f"action:{n}": a.label
+                       for n, a in registry.actions.get(name, {}).items()})
+        described[name] = (columns, labels, _reference_names(
+            columns, [e for e in entries if e.model == name]))
 
-    def show(key, value):
+    def label(entry, key):
+        found = described.get(entry.model, ({}, {}, {}))[1].get(key)
+        return found or key.removeprefix("action:").replace("_", " ")
+
+    def show(entry, key, value):
         """A recorded value as the form shows it: choice labels, names of referenced
         records, yes and no."""
+        columns, _labels, names = described.get(entry.model, ({}, {}, {}))
         if isinstance(value, bool):
             return _("Yes") if value else _("No")
         if isinstance(value, dict) and key in columns and columns[key].info.get(
@@ -123,11 +138,9 @@ def render_timeline(record) -> Markup:
             return choices[value]
         return _formatted(columns[key].type, value) if key in columns else value
 
-    declared = get_registry().actions.get(model.__model__, {})
-    labels.update({f"action:{n}": a.label for n, a in declared.items()})
     return Markup(render_template(
         "core/_timeline.html", record=record, entries=entries,
-        labels=labels, show=show, note_form=NoteForm(), attachment_form=AttachmentForm(),
+        label=label, show=show, note_form=NoteForm(), attachment_form=AttachmentForm(),
         can_write=access.can(record.__model__, "w"),
     ))
 

@@ -16,6 +16,7 @@ MODES = {"warn": _l("Warn"), "block": _l("Block")}
 class PartnerCredit(Model):
     __model__ = "partner.credit"
     __timeline__ = True
+    __timeline_of__ = ("partner", "partner_id")  # its changes show on the customer's page
 
     partner_id: Mapped[int] = mapped_column(
         sa.ForeignKey("partner.id", ondelete="CASCADE"), unique=True,

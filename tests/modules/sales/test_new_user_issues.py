@@ -153,3 +153,26 @@ def test_a_refused_delete_names_what_uses_the_record(sales):
                                                        "action": "delete"},
                        follow_redirects=True).text
     assert "SO2026-00001, SO2026-00002, SO2026-00003 (and 2 more)" in page
+
+
+def test_payment_terms_in_the_vietnamese_timeline(sales):
+    from core.modules import get_registry, lifecycle
+    from modules.billing.models import Invoice, PaymentTerm
+
+    from ...conftest import login
+    from .conftest import acting, partner
+
+    with acting(sales):
+        lifecycle.enable(get_registry(), ["billing"])
+        term = db.session.execute(sa.select(PaymentTerm).where(
+            PaymentTerm.name == "30 days")).scalar_one()
+        invoice = Invoice(partner_id=partner().id)
+        db.session.add(invoice)
+        db.session.flush()
+        invoice.payment_term_id = term.id
+        db.session.commit()
+        invoice_id = invoice.id
+    _vietnamese(sales, "admin")
+    page = login(sales.test_client()).get(f"/billing/invoices/{invoice_id}").text
+    timeline = page[page.find("timeline-entries"):]
+    assert "30 days" not in timeline and "30 ngày" in timeline
