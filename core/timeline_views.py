@@ -104,7 +104,9 @@ def render_timeline(record) -> Markup:
     """The timeline panel of a record's page: its history (with that of the records that
     extend it, `__timeline_of__`), a note form and an upload."""
     model = type(record)
-    entries = timeline.entries(record)
+    # the history of an extension only for those who may read it (a credit limit)
+    entries = [e for e in timeline.entries(record)
+               if e.model == record.__model__ or access.can(e.model, "r")]
     registry = get_registry()
     described = {}  # model name -> (columns, labels, names of referenced records)
     for name in {model.__model__} | {e.model for e in entries}:
