@@ -221,7 +221,7 @@ def test_translations_survive_the_round_trip(shop):  # noqa: F811
     assert preview.status_code == 200, preview.text
     done = vi.post("/sales/products/import", data={"token": token_of(preview)},
                    follow_redirects=True)
-    assert "0 created, 3 updated, 0 rejected." in done.text
+    assert "0 tạo mới, 3 cập nhật, 0 bị từ chối." in done.text  # in her language
     with shop.app_context():
         stored = {p.name: (p.name_translations or {}) for p in
                   db.session.execute(sa.select(Product)).scalars()}
