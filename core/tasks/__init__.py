@@ -38,9 +38,9 @@ def register(module) -> None:
     from core import access
 
     module.task("job", "core.scheduler:run_claimed", title=_l("Scheduled job"), retries=0)
-    module.task("import", "core.ui.generic.transfer:import_rows", title=_l("CSV import"),
+    module.task("import", "core.ui.generic.transfer_tasks:import_rows", title=_l("CSV import"),
                 retries=2)
-    module.task("export", "core.ui.generic.transfer:export_rows", title=_l("CSV export"),
+    module.task("export", "core.ui.generic.transfer_tasks:export_rows", title=_l("CSV export"),
                 retries=2)
     module.expose(Task, read=("name", "user_id", "subject", "state", "done", "total",
                               "message", "link", "attempts", "run_at", "started_at",

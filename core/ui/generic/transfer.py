@@ -27,7 +27,7 @@ import io
 import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -45,24 +45,31 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import Forbidden, HTTPException
 from wtforms import BooleanField, DateTimeLocalField, SelectField
 
 from core import access, limits, tasks, translatable
-from core.db import begin_writing, db
+from core.db import db
 from core.errors import Refusal
 from core.records import save
 
 from .. import forms as model_forms
-from .actions import VIEWS
+from .csvfiles import (
+    _csv_value,
+    _neutral,
+    _unquote,
+    imports_dir,
+    preview_path,
+    rejected_path,
+    table_rows,
+    write_rejected,
+)
 from .keyset import _direction
 
 PREVIEW_ROWS = 200  # the rows the preview shows; every row is checked and imported
 BATCH = 500  # rows checked and saved at a time
-FORMULA = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may take for a formula
 CODES = ("code", "login", "ref", "reference")  # columns a reference may be given by
 
 
@@ -481,154 +488,3 @@ class TransferMixin:
                                    preview=None, mapping=None,
                                    rejected_url=self.url("import", rejected=path.stem))
         return redirect(self.url("list"))
-
-
-def table_rows(table: dict) -> list[dict]:
-    """A preview file's rows as {field or "id": cell}, by its mapping."""
-    mapping = [(int(i), target) for i, target in table["mapping"].items() if target]
-    return [{target: cells[i] for i, target in mapping if i < len(cells)}
-            for cells in table["rows"]]
-
-
-def imports_dir() -> Path:
-    return Path(current_app.instance_path) / "imports"
-
-
-def preview_path(token: str) -> Path | None:
-    return imports_dir() / f"{uuid.UUID(token).hex}.json" if _is_uuid(token) else None
-
-
-def rejected_path(token: str) -> Path | None:
-    """The rejected rows of an import, for the user who made it only."""
-    if not _is_uuid(token) or not current_user.is_authenticated:
-        return None
-    return imports_dir() / f"{uuid.UUID(token).hex}.{current_user.get_id()}.rejected.csv"
-
-
-def write_rejected(table: dict, rejected: list, token: str) -> None:
-    """The rejected rows as they came, and why, as a CSV to fix and import again."""
-    path = rejected_path(token)
-    if path is None:
-        return
-    if not rejected:
-        path.unlink(missing_ok=True)
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow([*table["headers"], _("Reason")])
-        for number, reason in rejected:
-            cells = table["rows"][number - 1]
-            writer.writerow([_safe(c) for c in cells] + [""] * (
-                len(table["headers"]) - len(cells)) + [reason])
-
-
-def _views(model: str, name: str):
-    """The generic views `name` of `model` (a task finds again the views that queued it)."""
-    for views in VIEWS.get(model, ()):
-        if views.name == name:
-            return views
-    raise LookupError(f"no views {name!r} of {model!r}")
-
-
-def import_rows(model: str, views: str, token: str, mode: str = "all") -> tasks.Result:
-    """The `core.import` task: import the previewed rows (all or none, or the valid
-    ones), reporting progress; the preview file is removed once the import is over."""
-    view = _views(model, views)
-    path = preview_path(token)
-    if path is None or not path.is_file():
-        raise Refusal(_("That import has expired; please upload the file again."))
-    table = json.loads(path.read_text())
-    total = len(table["rows"])
-    db.session.rollback()  # the checks only read: no write lock held meanwhile (SQLite)
-
-    def writing():
-        db.session.rollback()
-        begin_writing()
-
-    try:
-        try:
-            outcome = view.run_import(
-                table, mode, step=lambda n, what: tasks.progress(n, total, what),
-                before_saving=writing)
-        except Forbidden:  # rows outside the importer's own rules
-            raise Refusal(_("Nothing was imported: some rows would create records you may "
-                            "not create."), "forbidden") from None
-        db.session.commit()
-    except Refusal:
-        db.session.rollback()
-        path.unlink(missing_ok=True)  # an answer, not an accident: it is not tried again
-        raise
-    path.unlink(missing_ok=True)
-    write_rejected(table, outcome.rejected, path.stem)
-    link = view.url("import", rejected=path.stem) if outcome.rejected else view.url("list")
-    return tasks.Result(outcome.message(), link)
-
-
-def export_rows(model: str, views: str, query: str) -> tasks.Result:
-    """The `core.export` task: the list's CSV export, filtered as it was asked for, written
-    to a file under instance/exports/ that "My background tasks" serves to its user."""
-    from core.tasks.views import exports_dir
-
-    view = _views(model, views)
-    running = tasks.current()
-    folder = exports_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"task-{running.id}.csv"
-    partial = path.with_suffix(".part")
-    with current_app.test_request_context("/", query_string=query):  # the list's filters
-        rows, related = view.export_query()
-        total = db.session.execute(sa.select(sa.func.count()).select_from(
-            rows.order_by(None).subquery())).scalar()
-        with partial.open("w", encoding="utf-8", newline="") as fh:
-            for chunk in view.csv_chunks(rows, related,
-                                         step=lambda n: tasks.progress(n, total)):
-                fh.write(chunk)
-        partial.replace(path)
-        link = url_for("tasks.download", task_id=running.id)
-    return tasks.Result(_("%(n)s rows exported.", n=total), link)
-
-
-def _is_uuid(text: str) -> bool:
-    try:
-        uuid.UUID(text)
-    except (ValueError, AttributeError, TypeError):
-        return False
-    return True
-
-
-def _csv_value(value):
-    """A value as the import reads it back: 1/0, ISO dates, tags' names joined by "; "."""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ", timespec="seconds")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
-        return "; ".join(str(translatable.value(v, "name") if hasattr(v, "name")
-                             else getattr(v, "id", v)) for v in value)
-    return "" if value is None else value
-
-
-def _safe(value):
-    """Text a spreadsheet would run as a formula, quoted ('=1+1): never live."""
-    if isinstance(value, str) and value.startswith(FORMULA):
-        return "'" + value
-    return value
-
-
-def _neutral(value):
-    """An exported cell: _safe, and text starting with a quote quoted too, so that the
-    import, stripping one quote, gives the text back exactly."""
-    if isinstance(value, str) and value.startswith("'"):
-        return "'" + value
-    return _safe(value)
-
-
-def _unquote(text: str) -> str:
-    """An imported cell: the quote an export put before a formula (or a quote) taken off."""
-    if text.startswith("'") and text[1:2] and (text[1:].startswith(FORMULA)
-                                                or text[1] == "'"):
-        return text[1:]
-    return text
