@@ -48,16 +48,23 @@ def page(browser, live_app):
     context = browser.new_context(viewport={"width": 1366, "height": 860}, locale="en-US")
     page = context.new_page()
     page.set_default_timeout(10_000)
-    # Script errors and failed sub-resources (CSS, JS, fonts) fail the test; a page that
-    # answers 4xx on purpose (a form with errors, a 403) does not.
+    # Script errors, CSP violations and failed sub-resources (CSS, JS, fonts) fail the test;
+    # a page that answers 4xx on purpose (a form with errors, a 403) does not.
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda m: errors.append(m.text) if console_error(m) else None)
     page.on("response", lambda r: errors.append(f"{r.status} {r.url}")
             if r.status >= 400 and r.request.resource_type != "document" else None)
     page.base_url = live_app.config["LIVE_URL"]
     yield page
     context.close()
     assert not errors, f"browser console errors: {errors}"
+
+
+def console_error(message) -> bool:
+    """A script error or a CSP violation in the console; a sub-resource's failed load is
+    told by its response instead, and a page answering 4xx on purpose is no error."""
+    return message.type == "error" and not message.text.startswith("Failed to load resource")
 
 
 def sign_in(page, login="admin", password="admin"):
