@@ -102,12 +102,18 @@ def choices_of(target, chosen: int | None = None) -> list[tuple]:
     name, and `chosen` when it is beyond them (picked by searching, see `lookup`)."""
     query, label = _readable(target)
     choices = [(row[0], str(row[1])) for row in db.session.execute(
-        query.order_by(label).limit(LOOKUP_LIMIT))]
+        query.order_by(*_ordered(target), label).limit(LOOKUP_LIMIT))]
     if chosen and all(chosen != choice[0] for choice in choices):
         row = db.session.execute(query.where(target.id == chosen)).first()
         if row is not None:
             choices.insert(0, (row[0], str(row[1])))
     return choices
+
+
+def _ordered(target) -> list:
+    """A model's own order for its pickers (`__order__ = ("sequence",)`: stages as the
+    pipeline runs), before the name."""
+    return [getattr(target, name) for name in getattr(target, "__order__", ())]
 
 
 def lookup(target, text: str, limit: int = 20) -> list[tuple]:

@@ -19,6 +19,9 @@ class MenuItem:
     sequence: int
     endpoint: str | None
     children: list[MenuItem] = field(default_factory=list)
+    # more pages that count as this entry's (a settings entry's stages and sources lists)
+    also: tuple[str, ...] = ()
+    tree: list[MenuItem] = field(default_factory=list, repr=False)
 
     @property
     def url(self) -> str | None:
@@ -29,15 +32,54 @@ class MenuItem:
                 return child.url
         return None
 
+    def scopes(self) -> list[str]:
+        """The paths this entry stands for: its page's, where a generic view's page (a
+        record set's list, board, calendar or report) stands for all the record set's
+        views and records (/sales/opportunities/board: /sales/opportunities)."""
+        paths = []
+        for endpoint in filter(None, (self.endpoint, *self.also)):
+            url = url_for(endpoint).rstrip("/")
+            if endpoint.endswith(VIEW_SUFFIXES) and not endpoint.endswith("_list"):
+                url = url.rsplit("/", 1)[0]
+            paths.append(url)
+        return paths
+
+    def score(self) -> int:
+        """How specifically this entry matches the page: its longest scope the path is
+        in (0: none)."""
+        path = request.path.rstrip("/")
+        return max((len(s) for s in self.scopes() if s and (
+            path == s or path.startswith(s + "/"))), default=0)
+
     @property
     def active(self) -> bool:
-        """This entry's page or one below it (its form, a record) is showing."""
-        if self.endpoint:
-            url = url_for(self.endpoint)
-            if request.endpoint == self.endpoint or (
-                    url != "/" and request.path.startswith(url.rstrip("/") + "/")):
-                return True
-        return any(child.active for child in self.children)
+        """This entry is the page's most specific match, or holds it: one entry lit."""
+        best = _best(self.tree)
+        return best is not None and (best is self or any(c.active for c in self.children))
+
+
+VIEW_SUFFIXES = ("_list", "_board", "_calendar", "_report")
+
+
+class _Tree(list):
+    """The top-level entries, with the page's best match once worked out."""
+    best: tuple | None = None
+
+
+def _best(tree: list[MenuItem]) -> MenuItem | None:
+    """The entry of the tree that matches the page most specifically (the first of equals)."""
+    if getattr(tree, "best", None) is None or tree.best[0] != request.path:
+        entries, found, top = list(tree), None, 0
+        while entries:
+            entry = entries.pop(0)
+            entries[:0] = entry.children
+            score = entry.score() if entry.endpoint or entry.also else 0
+            if score > top:
+                found, top = entry, score
+        if not isinstance(tree, _Tree):
+            return found
+        tree.best = (request.path, found)
+    return tree.best[1]
 
 
 def menu_tree(manifests, user_groups: set[str], is_admin: bool) -> list[MenuItem]:
@@ -48,7 +90,8 @@ def menu_tree(manifests, user_groups: set[str], is_admin: bool) -> list[MenuItem
     ]
     items = {
         e["id"]: MenuItem(e["id"], translate(e["title"]), e.get("icon", "circle"),
-                          e.get("sequence", 100), e.get("endpoint"))
+                          e.get("sequence", 100), e.get("endpoint"),
+                          also=tuple(e.get("also", ())))
         for e in visible
     }
     roots = []
@@ -60,4 +103,7 @@ def menu_tree(manifests, user_groups: set[str], is_admin: bool) -> list[MenuItem
             items[parent].children.append(items[e["id"]])
     for item in items.values():
         item.children.sort(key=lambda i: (i.sequence, i.id))
-    return sorted((r for r in roots if r.url), key=lambda i: (i.sequence, i.id))
+    tree = _Tree(sorted((r for r in roots if r.url), key=lambda i: (i.sequence, i.id)))
+    for item in items.values():
+        item.tree = tree
+    return tree

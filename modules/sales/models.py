@@ -120,6 +120,7 @@ class LostReason(Model):
 class Stage(Model):
     """A pipeline stage; a team may have its own (team empty = every team's)."""
     __model__ = "sale.stage"
+    __order__ = ("sequence",)  # pickers list the stages as the pipeline runs
 
     name: Mapped[str] = mapped_column(sa.String(128),
                                       info={"label": _l("Name"), "translatable": True})
