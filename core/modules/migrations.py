@@ -3,10 +3,12 @@ carries the module's name. Migrations run on a connection we pass in, so a lifec
 and its state change commit or roll back together."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
@@ -29,15 +31,28 @@ def alembic_config(registry, connection=None) -> Config:
     return cfg
 
 
+_scripts: dict[tuple, ScriptDirectory] = {}
+
+
+def script_of(cfg: Config) -> ScriptDirectory:
+    """The revisions of every branch, read once per process: Alembic would execute every
+    revision file again on each call, a quarter of a second per module enabled. Keyed by
+    the folders and the files in them, so a module's new revisions are seen."""
+    folders = cfg.get_main_option("version_locations").split(";")
+    key = tuple((folder, tuple(sorted(os.listdir(folder)))) for folder in folders)
+    if key not in _scripts:
+        _scripts[key] = ScriptDirectory.from_config(cfg)
+    return _scripts[key]
+
+
 def has_branch(cfg: Config, name: str) -> bool:
-    script = ScriptDirectory.from_config(cfg)
-    return any(name in (rev.branch_labels or ()) for rev in script.walk_revisions())
+    return any(name in (rev.branch_labels or ()) for rev in script_of(cfg).walk_revisions())
 
 
 def branch_head(cfg: Config, name: str) -> str | None:
     if not has_branch(cfg, name):
         return None
-    return ScriptDirectory.from_config(cfg).get_revision(f"{name}@head").revision
+    return script_of(cfg).get_revision(f"{name}@head").revision
 
 
 def is_current(cfg: Config, connection, name: str) -> bool:
@@ -48,14 +63,25 @@ def is_current(cfg: Config, connection, name: str) -> bool:
     return head in MigrationContext.configure(connection).get_current_heads()
 
 
+def _run(cfg: Config, target: str, down: bool = False) -> None:
+    """What `alembic upgrade|downgrade <target>` does, on the revisions read once."""
+    script = script_of(cfg)
+
+    def steps(rev, context):
+        return script._downgrade_revs(target, rev) if down else script._upgrade_revs(target, rev)
+
+    with EnvironmentContext(cfg, script, fn=steps, destination_rev=target):
+        script.run_env()
+
+
 def upgrade(cfg: Config, name: str) -> None:
     if has_branch(cfg, name):
-        command.upgrade(cfg, f"{name}@head")
+        _run(cfg, f"{name}@head")
 
 
 def downgrade_to_base(cfg: Config, name: str) -> None:
     if has_branch(cfg, name):
-        command.downgrade(cfg, f"{name}@base")
+        _run(cfg, f"{name}@base", down=True)
 
 
 def revision(registry, name: str, message: str, version_dir: Path) -> None:
