@@ -1,9 +1,6 @@
 """Timeline routes (notes, attachments) and the `timeline(record)` template helper."""
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import Decimal
-
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -13,7 +10,6 @@ from flask import (
     render_template,
     send_file,
 )
-from flask_babel import format_date, format_datetime, format_decimal
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from markupsafe import Markup
@@ -22,10 +18,9 @@ from wtforms.validators import DataRequired, Length
 
 from core import access, timeline, translatable
 from core.db import db
-from core.documents import Money, Percent
 from core.modules import get_registry
 from core.security import redirect_back
-from core.ui import forms, money, percent
+from core.ui import formats, forms
 
 bp = Blueprint("timeline", __name__, url_prefix="/timeline")
 
@@ -138,7 +133,7 @@ def render_timeline(record) -> Markup:
         choices = columns[key].info.get("choices") if key in columns else None
         if choices and value in choices:
             return choices[value]
-        return _formatted(columns[key].type, value) if key in columns else value
+        return formats.shown(columns[key], value) if key in columns else value
 
     return Markup(render_template(
         "core/_timeline.html", record=record, entries=entries,
@@ -175,24 +170,3 @@ def _referenced_table(column):
     if cls is None or not registry.is_enabled(registry.table_owner(cls.__tablename__) or "core"):
         return None
     return cls.__table__
-
-
-def _formatted(kind, value):
-    """Dates, times and numbers as the reader writes them (they are stored as JSON text)."""
-    if not isinstance(value, str | int | float):
-        return value
-    try:
-        if isinstance(kind, sa.DateTime):
-            return format_datetime(datetime.fromisoformat(value), "short")
-        if isinstance(kind, sa.Date):
-            return format_date(date.fromisoformat(value), "medium")
-        if isinstance(kind, sa.Numeric):  # booleans were shown before this is asked
-            number = Decimal(str(value))
-            if (kind.precision, kind.scale) == (Money.precision, Money.scale):
-                return money(number)  # with the currency, as every page shows amounts
-            if (kind.precision, kind.scale) == (Percent.precision, Percent.scale):
-                return percent(number)
-            return format_decimal(number)
-    except (ValueError, ArithmeticError):
-        pass
-    return value

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from core import access, translatable
 from core.db import contains
 
+from .. import formats
 from .. import forms as model_forms
 from .actions import VIEWS
 from .declarations import Board, Calendar, Column, Filter, Report
@@ -146,7 +147,7 @@ class ViewsCore:
             return _("Yes") if value else _("No")
         if choices and str(value) in choices:
             return choices[str(value)]
-        return value
+        return formats.shown(formats.column_of(self.model, name), value)
 
     # -- the query -------------------------------------------------------------------
     def filtered_query(self, perm: str = "r"):

@@ -6,6 +6,7 @@ import json
 
 import sqlalchemy as sa
 from flask import render_template, request
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from core.db import db
@@ -48,8 +49,16 @@ class ReportMixin:
                           "data": [float(cells.get((rv, cv), 0)) for rv in row_values]}
                          for cv in col_values],
         }
+
+        def measured(value) -> str:
+            """A cell as its measure reads: a count, or a sum shown like its column (money
+            with the currency)."""
+            return format_decimal(value) if measure == "count" \
+                else self.display(measure, value)
+
         return render_template(
             "generic/report.html", v=self, report_groups=groups, rows_field=rows_field,
             cols_field=cols_field, measure=measure, chart=chart, row_values=row_values,
             col_values=col_values, cells=cells, row_totals=row_totals, col_totals=col_totals,
-            grand_total=sum(row_totals.values()), chart_json=json.dumps(chart_data))
+            grand_total=sum(row_totals.values()), chart_json=json.dumps(chart_data),
+            measured=measured)
