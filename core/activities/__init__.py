@@ -7,12 +7,15 @@ def register(module) -> None:
     from core import access
     from core.actions import Action, Param
 
-    from . import views
+    from . import on_records, views
     from .models import Activity
 
     module.blueprint(views.bp)
     module.record_rule("activity", "core.user", access.team(Activity.assignee_id))
-    module.slot("partner.form.side", views.partner_panel)
+    module.saving(Activity, on_records.check_about)
+    module.slot("record.side", on_records.panel)  # on every page with a timeline
+    module.slot("partner.form.side", lambda partner: on_records.panel(partner, force=True))
+    module.slot("activity.form.side", views.about_card)
     module.widget("core.my_activities", "My activities", views.my_widget, sequence=10)
     module.expose(
         Activity,

@@ -14,6 +14,7 @@ from core import access
 from core.db import db, utcnow
 from core.ui.generic import Board, Calendar, Column, ModelViews, Report, team_filter
 
+from . import on_records
 from .models import Activity
 
 bp = Blueprint("activities", __name__, url_prefix="/activities")
@@ -29,7 +30,8 @@ activities = ModelViews(
     filters=("kind", "state", "assignee_id", team_filter(Activity.assignee_id)),
     group_by=("kind", "state", "assignee_id"), order="-due_at", record_title="subject",
     board=Board("state", title="subject", details=("kind", "due_at")),
-    calendar=Calendar("due_at", title="subject", who="assignee_id"),
+    calendar=Calendar("due_at", title="subject", who="assignee_id",
+                      duration="duration_minutes"),
     report=Report(groups=("kind", "state", "assignee_id")),
     defaults=lambda: {"assignee_id": current_user.id, "due_at": _next_hour()},
 )
@@ -63,6 +65,12 @@ def my_buckets(user_id: int) -> dict[str, list]:
     return buckets
 
 
+@bp.route("/<int:activity_id>/done", methods=["POST"])
+@access.requires("activity", "w")
+def done(activity_id):
+    return on_records.mark_done(activity_id)
+
+
 @bp.route("/mine")
 @access.requires("activity", "r")
 def mine():
@@ -77,13 +85,9 @@ def my_widget(user) -> Markup:
     return Markup(render_template("activities/_widget.html", buckets=buckets))
 
 
-def partner_panel(partner) -> Markup:
-    if not access.can("activity", "r"):
+def about_card(activity) -> Markup:
+    """On an activity's page: the record it is about, with a link."""
+    found = on_records.about(activity)
+    if found is None:
         return Markup("")
-    rows = db.session.execute(access.select_for(Activity).where(
-        Activity.partner_id == partner.id).order_by(
-        (Activity.state == "planned").desc(), Activity.due_at.desc()).limit(10)).scalars().all()
-    return Markup(render_template("activities/_partner.html", partner=partner, rows=rows,
-                                  v=activities, can_create=access.can("activity", "c")))
-
-
+    return Markup(render_template("activities/_about.html", label=found[0], url=found[1]))

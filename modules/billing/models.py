@@ -49,6 +49,7 @@ class PartnerTerms(db.Model):
 class Invoice(DocumentTotals, Model):
     __model__ = "billing.invoice"
     __timeline__ = True
+    __activities__ = True  # an Activities panel on its page (core.activities)
     # a posted invoice is a legal document: corrected by a credit note, never edited
     __workflow__ = Workflow(
         states=INVOICE_STATES,

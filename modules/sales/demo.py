@@ -48,6 +48,27 @@ DEALS = [
 
 
 FIRST_CALL = {"en": "First call", "vi": "Gọi lần đầu", "zh_CN": "首次电话"}
+# activities on deals and orders, so their pages' Activities panels show something
+DEAL_MEETING = {"en": "Present the proposal", "vi": "Trình bày đề xuất", "zh_CN": "介绍方案"}
+DEAL_DONE = {"en": "Discovery call", "vi": "Gọi tìm hiểu nhu cầu", "zh_CN": "需求沟通电话"}
+DEAL_OUTCOME = {"en": "Interested: wants a proposal", "vi": "Quan tâm: muốn nhận đề xuất",
+                "zh_CN": "有兴趣：需要方案"}
+ORDER_CALL = {"en": "Confirm the delivery date", "vi": "Xác nhận ngày giao hàng",
+              "zh_CN": "确认交货日期"}
+
+
+def said(phrases: dict, user) -> str:
+    return phrases.get(user.lang, phrases["en"])
+
+
+def plan_on(record, user, subject: str, days: int, **values) -> None:
+    """An activity about `record` (its page's Activities panel), `days` from now at 03:00 UTC
+    (10:00 in Hanoi)."""
+    due = (utcnow() + timedelta(days=days)).replace(hour=3, minute=0, second=0, microsecond=0)
+    db.session.add(Activity(
+        subject=subject, assignee_id=user.id, created_by_id=user.id, due_at=due,
+        partner_id=getattr(record, "partner_id", None), res_model=record.__model__,
+        res_id=record.id, **values))
 
 
 def load() -> None:
@@ -114,6 +135,12 @@ def load() -> None:
         db.session.add(deal)
         deals[customer] = deal
     db.session.flush()
+    for i, deal in enumerate(deals.values()):  # one done, one planned (the first overdue)
+        holder = users_by_id[deal.user_id]
+        plan_on(deal, holder, said(DEAL_DONE, holder), -3 - i, kind="call", state="done",
+                duration_minutes=15, outcome=said(DEAL_OUTCOME, holder))
+        plan_on(deal, holder, f"{said(DEAL_MEETING, holder)}: {deal.name}", i * 2 - 1,
+                kind="meeting", duration_minutes=60)
     # orders: a few confirmed ones (so analysis and grading have figures) and open quotes
     sold = [("Công ty TNHH Hoa Sen", "demo", [("CF-1KG", 60), ("TEA-500", 40)], True, 25),
             ("上海明珠贸易有限公司", "demo_zh", [("CH-ERGO", 30), ("SRV-INST", 8)], True, 12),
@@ -128,6 +155,8 @@ def load() -> None:
             campaign_id=campaign.id if customer.startswith("Công ty") else None)
         if confirm:
             services.confirm(order)
+        plan_on(order, users[holder], said(ORDER_CALL, users[holder]), 1 + len(lines),
+                kind="call", duration_minutes=30)
     from .analysis import grade_customers
 
     grade_customers()

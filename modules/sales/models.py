@@ -174,6 +174,7 @@ class Lead(Model):
     pipeline): the same record, so its history and activities stay in one place."""
     __model__ = "sale.lead"
     __timeline__ = True
+    __activities__ = True  # an Activities panel on its page (core.activities)
     # the board reads each stage's newest cards, the forecast open deals by closing date,
     # the nightly pool job held leads by last touch
     __table_args__ = (sa.Index("ix_sale_lead_board", "type", "stage_id", "updated_at"),
@@ -243,6 +244,7 @@ class Order(DocumentTotals, Model):
     """A quotation until confirmed, then a sales order."""
     __model__ = "sale.order"
     __timeline__ = True
+    __activities__ = True  # an Activities panel on its page (core.activities)
     # a confirmed order is what the customer agreed to: nothing on it changes after, by
     # any path; cancelling and setting it back to quotation is the way to amend it
     __workflow__ = Workflow(

@@ -113,7 +113,7 @@ def test_a_contacts_page_in_vietnamese(page, shelf):
     page.wait_for_load_state()
     page.goto(page.base_url + f"/contacts/partners/{company_id}")
     assert "Nguyễn Thị Mai" in page.locator(".partner-people").inner_text()
-    assert "Gọi lại về báo giá" in page.locator(".partner-activities").inner_text()
+    assert "Gọi lại về báo giá" in page.locator(".record-activities").inner_text()
     page.fill("textarea[name=body]", "Khách hàng quan tâm gói dịch vụ năm")
     page.locator("form[action*='/note'] button[type=submit]").click()
     page.wait_for_load_state()

@@ -71,7 +71,9 @@ class ViewsCore:
             routes += [("/board", "board", self.board_view, ["GET"], (m, "r")),
                        ("/<int:record_id>/move", "move", self.move_view, ["POST"], (m, "w"))]
         if self.calendar:
-            routes.append(("/calendar", "calendar", self.calendar_view, ["GET"], (m, "r")))
+            routes += [("/calendar", "calendar", self.calendar_view, ["GET"], (m, "r")),
+                       ("/<int:record_id>/reschedule", "reschedule", self.reschedule_view,
+                        ["POST"], (m, "w"))]
         if self.report:
             routes.append(("/report", "report", self.report_view, ["GET"], (m, "r")))
         for path, suffix, func, methods, (model, perm) in routes:

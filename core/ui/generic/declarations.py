@@ -37,6 +37,7 @@ class Calendar:
     date: str
     title: str = "name"
     who: str | None = None  # a reference shown on each item (a team's calendar: whose it is)
+    duration: str | None = None  # a column of minutes: how tall an item is in the week's grid
 
 
 @dataclass

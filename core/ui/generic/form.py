@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, request
 from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
 
 from core import access, records
 from core.db import db
@@ -35,14 +36,20 @@ class FormMixin:
         restricted = self.restricted() - locked
         can_write = access.can(self.model_name, "w" if record else "c") and not (
             self.fields and locked | restricted >= set(self.fields))
-        data = None
+        data, prefill = None, {}
         start = {**records.defaults(self.model), **(self.defaults() if self.defaults else {})} \
             if record is None else {}
         if record is None and request.method == "GET":
             data = dict(start)
-            data.update({k: v for k, v in request.args.items()
-                         if (k in self.fields and k not in restricted) or k in self.hidden})
-        form = model_forms.prepare(self.form_class(obj=record, data=data), self.model)
+            prefill = {k: v for k, v in request.args.items()
+                       if (k in self.fields and k not in restricted) or k in self.hidden}
+        form = self.form_class(obj=record, data=data)
+        for name, value in prefill.items():  # read as if typed (a calendar's date and time);
+            form[name].process(MultiDict([(name, value)]))  # one that does not parse: ignored
+            if form[name].process_errors:
+                form[name].process(None, start.get(name))
+                form[name].raw_data = None  # else the text that did not parse is shown
+        form = model_forms.prepare(form, self.model)
         # a browser never posts a disabled field: one posted anyway is a write, which the
         # save path refuses when it changes what the state locks or what needs a right
         read_only = locked | restricted
