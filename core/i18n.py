@@ -90,3 +90,11 @@ def init_app(app, registry) -> None:
 
     # a translatable field in the reader's language: {{ term|translated }}
     app.add_template_filter(translated, "translated")
+    # a country's name in the reader's language from its code: {{ partner.country|country }}
+    app.add_template_filter(country_name, "country")
+
+
+def country_name(code: str | None) -> str:
+    from core.choices import COUNTRIES
+
+    return COUNTRIES.get(code, code) if code else ""

@@ -154,6 +154,9 @@ def problem(column, value):
     kind = column.type
     if isinstance(kind, sa.Boolean):
         return None
+    offered = column.info.get("choices")  # a form's select, an import, the API alike
+    if offered and not isinstance(value, bool) and value not in offered:
+        return _l("Not a valid choice.")
     if isinstance(kind, sa.Integer) and isinstance(value, int):
         return number_problem(value, *int_range(column))
     if isinstance(kind, sa.Numeric) and isinstance(value, Decimal | int | float):

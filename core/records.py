@@ -148,10 +148,32 @@ def _points_at_users(model_cls, name: str) -> bool:
                                     for fk in attr.columns[0].foreign_keys)
 
 
+def _outside_choices(model_cls, values: dict, record=None) -> dict:
+    """{name: message} of references, newly set, to a record their column's choices_where
+    excludes (a person chosen as the company someone works at)."""
+    from core.ui.forms import choices_where, reference_target
+
+    mapper = sa.inspect(model_cls)
+    found = {}
+    for name, value in values.items():
+        attr = mapper.column_attrs.get(name)
+        if attr is None or value is None or not attr.columns[0].info.get("choices_where") \
+                or record is not None and getattr(record, name) == value:
+            continue
+        column = attr.columns[0]
+        target = reference_target(column)
+        if target is None or not isinstance(value, int):
+            continue
+        query = sa.select(target.id).where(target.id == value, *choices_where(target, column))
+        if db.session.execute(query).first() is None:
+            found[name] = str(column.info.get("choices_refused") or _("Not a valid choice."))
+    return found
+
+
 def check_values(model_cls, values: dict, record=None) -> None:
     """Refuse values that do not fit their columns (422), then values of unique columns
     that another record holds already (409), naming each field."""
-    problems = limits.problems(model_cls, values)
+    problems = limits.problems(model_cls, values) | _outside_choices(model_cls, values, record)
     if problems:
         raise Refusal(_("Some values are not valid."), "invalid", problems)
     mapper = sa.inspect(model_cls)

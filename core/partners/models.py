@@ -5,8 +5,8 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.choices import COUNTRIES, LANGUAGES
 from core.db import Model, db, signed_in_user_id
-from core.i18n import LANGUAGE_NAMES
 
 COLORS = {"secondary": _l("Grey"), "primary": _l("Blue"), "success": _l("Green"),
           "warning": _l("Yellow"), "danger": _l("Red"), "info": _l("Cyan")}
@@ -23,10 +23,13 @@ class Partner(Model):
 
     name: Mapped[str] = mapped_column(sa.String(200), index=True, info={"label": _l("Name")})
     is_company: Mapped[bool] = mapped_column(default=False, index=True,
-                                             info={"label": _l("Company")})
+                                             info={"label": _l("Is a company")})
+    # the company a person works at: companies only (pickers offer no one else, and the
+    # save path refuses a person)
     parent_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("partner.id", ondelete="SET NULL"), index=True,
-        info={"label": _l("Company")})
+        info={"label": _l("Works at"), "choices_where": {"is_company": True},
+              "choices_refused": _l("Choose a company, not a person.")})
     kind: Mapped[str] = mapped_column(sa.String(16), default="customer", index=True,
                                       info={"label": _l("Kind"), "choices": KINDS})
     email: Mapped[str | None] = mapped_column(sa.String(254), index=True,
@@ -39,8 +42,8 @@ class Partner(Model):
     city: Mapped[str | None] = mapped_column(sa.String(128), index=True,
                                              info={"label": _l("City")})
     zip: Mapped[str | None] = mapped_column(sa.String(32), info={"label": _l("Postcode")})
-    country: Mapped[str | None] = mapped_column(sa.String(2), index=True,
-                                                info={"label": _l("Country")})
+    country: Mapped[str | None] = mapped_column(
+        sa.String(2), index=True, info={"label": _l("Country"), "choices": COUNTRIES})
     tax_id: Mapped[str | None] = mapped_column(sa.String(64), info={"label": _l("Tax ID")})
     industry: Mapped[str | None] = mapped_column(sa.String(128), info={"label": _l("Industry")})
     source: Mapped[str | None] = mapped_column(sa.String(128), info={"label": _l("Source")})
@@ -53,7 +56,7 @@ class Partner(Model):
               "default": signed_in_user_id})
     # the language documents are printed and written to them in (core.translatable)
     lang: Mapped[str | None] = mapped_column(
-        sa.String(16), info={"label": _l("Language"), "choices": LANGUAGE_NAMES})
+        sa.String(16), info={"label": _l("Language"), "choices": LANGUAGES})
     notes: Mapped[str | None] = mapped_column(sa.Text, info={"label": _l("Notes")})
     active: Mapped[bool] = mapped_column(default=True, index=True,
                                          info={"label": _l("Active")})

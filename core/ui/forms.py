@@ -27,6 +27,7 @@ from core import limits, translatable
 from core.db import contains, db
 
 LOOKUP_LIMIT = 500  # choices offered for a reference; more is for search, not a select
+LOOKUP_FROM = 30  # fixed choices (countries) from which a select gets a search box
 
 
 def column_of(model, name: str):
@@ -97,10 +98,20 @@ def reference_choices(column, chosen: int | None = None) -> list[tuple]:
     return [] if target is None else choices_of(target, chosen)
 
 
-def choices_of(target, chosen: int | None = None) -> list[tuple]:
-    """(id, name) of a model's active records the user may read: the first LOOKUP_LIMIT by
-    name, and `chosen` when it is beyond them (picked by searching, see `lookup`)."""
+def choices_where(target, column) -> list:
+    """The conditions a reference column's `info={"choices_where": {field: value}}` puts on
+    the records it may point to (a person's company: `{"is_company": True}`), which
+    pickers, their search and the save path (core.records) all apply."""
+    return [getattr(target, name) == value
+            for name, value in (column.info.get("choices_where") or {}).items()]
+
+
+def choices_of(target, chosen: int | None = None, where=()) -> list[tuple]:
+    """(id, name) of a model's active records the user may read (and meeting `where`): the
+    first LOOKUP_LIMIT by name, and `chosen` when it is beyond them (picked by searching,
+    see `lookup`)."""
     query, label = _readable(target)
+    query = query.where(*where)
     choices = [(row[0], str(row[1])) for row in db.session.execute(
         query.order_by(*_ordered(target), label).limit(LOOKUP_LIMIT))]
     if chosen and all(chosen != choice[0] for choice in choices):
@@ -116,12 +127,12 @@ def _ordered(target) -> list:
     return [getattr(target, name) for name in getattr(target, "__order__", ())]
 
 
-def lookup(target, text: str, limit: int = 20) -> list[tuple]:
-    """(id, name) of the readable active records whose name holds `text`: what a picker's
-    search box offers when the list is too long to hold every record."""
+def lookup(target, text: str, limit: int = 20, where=()) -> list[tuple]:
+    """(id, name) of the readable active records whose name holds `text` (and meeting
+    `where`): what a picker's search box offers when the list cannot hold every record."""
     query, label = _readable(target)
     return [(row[0], str(row[1])) for row in db.session.execute(
-        query.where(contains(label, text)).order_by(label).limit(limit))]
+        query.where(contains(label, text), *where).order_by(label).limit(limit))]
 
 
 def _readable(target):
@@ -139,16 +150,25 @@ def _readable(target):
     return query, label
 
 
-def lookup_kw(model: str) -> dict:
+def lookup_kw(model: str, field: str | None = None) -> dict:
     """Attributes that give a reference <select> a search box (views.js) asking
-    `/lookup/<model>`, for when its list cannot hold every record."""
-    return {"data-lookup": url_for("home.lookup", model=model),
-            "data-lookup-placeholder": _("Type to search")}
+    `/lookup/<model>`, for when its list cannot hold every record; `field`
+    ("partner.parent_id") narrows the search as that column's choices_where does.
+    `model` "" gives a select of fixed choices (countries) a box filtering its own list."""
+    url = url_for("home.lookup", model=model, field=field) if model else ""
+    return {"data-lookup": url, "data-lookup-placeholder": _("Type to search")}
 
 
 def lookup_attrs(model: str) -> Markup:
     """lookup_kw as HTML, for templates that write their own <select>."""
     return Markup("").join(Markup(' {}="{}"').format(k, v) for k, v in lookup_kw(model).items())
+
+
+def multiselect_kw() -> dict:
+    """Attributes that make a <select multiple> a searchable list of chips
+    (static/js/multiselect.js); without script it stays a plain multiple select."""
+    return {"data-multiselect": "", "data-multiselect-placeholder": _("Type to search"),
+            "data-multiselect-remove": _("Remove %(name)s")}
 
 
 class ManyField(SelectMultipleField):
@@ -220,6 +240,12 @@ class Fits:
             raise ValidationError(str(problem))
 
 
+def _offered(choices, blank: bool):
+    """A select's choices, made per form: labels (and their order) in the reader's
+    language (core.choices), "—" first where the column may be empty."""
+    return lambda: [("", "—")] * blank + list(choices.items())
+
+
 def field_for(model, name: str):
     if relation_of(model, name) is not None:
         return ManyField(label_of(model, name), coerce=int)
@@ -231,10 +257,8 @@ def field_for(model, name: str):
         return SelectField(label, coerce=_optional_int, validate_choice=False,
                            validators=[DataRequired()] if required else [])
     if info.get("choices"):
-        choices = [(k, v) for k, v in info["choices"].items()]
-        if column.nullable:
-            choices = [("", "—")] + choices
-        return SelectField(label, choices=choices, validators=presence)
+        return SelectField(label, choices=_offered(info["choices"], column.nullable),
+                           validators=presence)
     kind = column.type
     if isinstance(kind, sa.Boolean):
         return BooleanField(label)
@@ -286,14 +310,22 @@ def prepare(form: FlaskForm, model) -> FlaskForm:
             continue
         if isinstance(field, ManyField):
             field.choices = choices_of(relation_of(model, name).mapper.class_)
+            field.render_kw = {**(field.render_kw or {}), **multiselect_kw()}
             continue
         is_reference = isinstance(field, SelectField) and field.coerce is _optional_int
         if hasattr(model, name) and is_reference:
-            target = reference_target(column_of(model, name))
+            column = column_of(model, name)
+            target = reference_target(column)
             chosen = field.data if isinstance(field.data, int) else None
-            field.choices = [("", "—")] + (choices_of(target, chosen) if target else [])
+            field.choices = [("", "—")] + (choices_of(
+                target, chosen, choices_where(target, column)) if target else [])
             if target is not None:
-                field.render_kw = {**(field.render_kw or {}), **lookup_kw(target.__model__)}
+                narrowed = f"{model.__model__}.{name}" if column.info.get(
+                    "choices_where") else None
+                field.render_kw = {**(field.render_kw or {}),
+                                   **lookup_kw(target.__model__, narrowed)}
+        elif isinstance(field, SelectField) and len(field.choices) >= LOOKUP_FROM:
+            field.render_kw = {**(field.render_kw or {}), **lookup_kw("")}
     return form
 
 

@@ -2,6 +2,7 @@
 the search behind reference pickers."""
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
@@ -19,6 +20,7 @@ from core import access
 from core.db import db
 from core.modules import get_registry
 from core.security import redirect_back
+from core.ui.forms import choices_where, column_of
 from core.ui.forms import lookup as lookup_records
 
 bp = Blueprint("home", __name__)
@@ -55,7 +57,8 @@ def set_language(code: str):
 @access.signed_in
 def lookup(model: str):
     """Records of `model` whose name holds `q`, for a picker's search box: the readable,
-    active ones only, as [[id, name], ...]."""
+    active ones only, as [[id, name], ...]; `field` ("partner.parent_id", a reference to
+    `model`) narrows them as its choices_where says (companies only)."""
     registry = get_registry()
     target = registry.models.get(model)
     owner = registry.table_owner(target.__tablename__) if target is not None else None
@@ -63,5 +66,12 @@ def lookup(model: str):
             or not hasattr(target, "name") \
             or model in registry.access_table() and not access.can(model, "r"):
         abort(404)
+    where = []
+    if request.args.get("field"):
+        source, _dot, name = request.args["field"].rpartition(".")
+        referring = registry.models.get(source)
+        if referring is None or name not in sa.inspect(referring).column_attrs:
+            abort(404)
+        where = choices_where(target, column_of(referring, name))
     text = (request.args.get("q") or "").strip()[:100]
-    return jsonify(items=lookup_records(target, text) if text else [])
+    return jsonify(items=lookup_records(target, text, where=where) if text else [])

@@ -61,7 +61,7 @@ def book_rows(app):
 
 def test_a_reference_is_found_by_name_code_or_id(app, admin_client):
     acme, twin, _twin = partners(app, "Acme Widgets Pte Ltd", "Twin Co", "Twin Co")
-    text = ("name,kind,Company,Salesperson\n"
+    text = ("name,kind,Works at,Salesperson\n"
             "Jane,customer,acme widgets pte ltd,admin\n"
             f"Joe,customer,{acme},\n"
             "Kim,customer,Twin Co,\n"
@@ -89,9 +89,9 @@ def test_a_reference_is_found_by_name_code_or_id(app, admin_client):
     assert "5 records imported: 0 created, 5 updated, 0 rejected." in done.text
     assert partner(app, "Jane")[0].parent_id == acme
     kim = partners(app, "Kim")[0]  # a shared name: the record's own company is kept
-    preview = upload(admin_client, CONTACTS, f"id,Company\n{kim},{twin}\n")
+    preview = upload(admin_client, CONTACTS, f"id,Works at\n{kim},{twin}\n")
     admin_client.post(f"{CONTACTS}/import", data={"token": token_of(preview)})
-    preview = upload(admin_client, CONTACTS, f"id,Company\n{kim},twin co\n")
+    preview = upload(admin_client, CONTACTS, f"id,Works at\n{kim},twin co\n")
     assert preview.status_code == 200, preview.text
 
 

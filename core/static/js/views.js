@@ -124,6 +124,12 @@
     if (keep) select.add(new Option(keep[1], keep[0], true, true));  // picked, not a match
   }
 
+  // Text compared as readers type it: "duc" finds "Đức", case aside.
+  function folded(text) {
+    return text.toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "")
+      .replace(/đ/g, "d");
+  }
+
   function searchPicker(box) {
     var select = box.nextElementSibling;
     if (!select.lookupAll) {  // the list as the page gave it, to come back to
@@ -134,6 +140,13 @@
     var text = box.value.trim();
     if (!text) {
       fillPicker(select, select.lookupAll);
+      return Promise.resolve(select);
+    }
+    if (!select.getAttribute("data-lookup")) {  // fixed choices (countries): its own list
+      var wanted = folded(text);
+      fillPicker(select, select.lookupAll.filter(function (item) {
+        return folded(item[1]).indexOf(wanted) !== -1 || folded(item[0]) === wanted;
+      }));
       return Promise.resolve(select);
     }
     return fetch(select.getAttribute("data-lookup") + "?q=" + encodeURIComponent(text),

@@ -50,7 +50,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import Forbidden, HTTPException
 from wtforms import BooleanField, DateTimeLocalField, SelectField
 
-from core import access, limits, tasks, translatable
+from core import access, choices, limits, tasks, translatable
 from core.db import db
 from core.errors import Refusal
 from core.records import save
@@ -184,6 +184,8 @@ class TransferMixin:
                     kinds[name] = "boolean"
                 elif isinstance(f, DateTimeLocalField):
                     kinds[name] = "datetime"
+                elif isinstance(f, SelectField) and name in sa.inspect(self.model).column_attrs:
+                    kinds[name] = "choice"  # "SG", "Singapore" or the importer's name
                 else:
                     kinds[name] = "text"
             cache["_kinds"] = kinds
@@ -225,6 +227,10 @@ class TransferMixin:
                 text = "" if problem else str(found)
             elif kind == "boolean":
                 text = "" if text.strip().lower() in false_words else text.strip() and "y"
+            elif kind == "choice" and text.strip():  # else the field says it is not offered
+                offered = model_forms.column_of(self.model, name).info.get("choices") or {}
+                found = choices.matching(offered, text)
+                text = text.strip() if found is None else str(found)
             elif kind == "datetime" and text.strip():
                 with contextlib.suppress(ValueError):  # else the field says what is wrong
                     text = datetime.fromisoformat(text.strip()).strftime("%Y-%m-%dT%H:%M")

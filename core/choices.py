@@ -1,0 +1,91 @@
+"""Choices whose values are codes and whose labels are in the reader's language: countries
+(ISO 3166 alpha-2, names from Babel's CLDR data) and the languages the deployment offers.
+
+A column declares `info={"choices": COUNTRIES}` like any {value: label} choices, so the
+generic form (a select with a search box), lists, filters, the timeline, prints, CSV import,
+the API and the save path (core.limits refuses a value not offered) treat it alike. The
+values are the same in every language; the labels, and their order, are the reader's."""
+from __future__ import annotations
+
+import functools
+import unicodedata
+from collections.abc import Mapping
+
+from babel import Locale
+from flask import has_request_context
+from flask_babel import get_locale
+
+from core import translatable
+
+# two-letter territory codes CLDR names that are not countries (groupings, test data)
+NOT_COUNTRIES = {"EU", "EZ", "QO", "UN", "XA", "XB", "ZZ"}
+
+
+def sort_key(text: str) -> str:
+    """Names in a picker sort as readers expect: "Đức" with the D's, case aside."""
+    return "".join(c for c in unicodedata.normalize("NFD", text.casefold())
+                   if not unicodedata.combining(c)).replace("đ", "d")
+
+
+def _locale() -> Locale:
+    return (get_locale() if has_request_context() else None) or Locale("en")
+
+
+@functools.cache
+def _country_names(locale: str) -> dict[str, str]:
+    names = Locale.parse(locale).territories
+    codes = [c for c in Locale("en").territories
+             if len(c) == 2 and c.isalpha() and c not in NOT_COUNTRIES]
+    return dict(sorted(((c, names.get(c, c)) for c in codes),
+                       key=lambda item: sort_key(item[1])))
+
+
+class Countries(Mapping):
+    """code -> the country's name in the reader's language, in the order of the names."""
+
+    def _names(self) -> dict[str, str]:
+        return _country_names(str(_locale()))
+
+    def __getitem__(self, code):
+        return self._names()[code]
+
+    def __iter__(self):
+        return iter(self._names())
+
+    def __len__(self):
+        return len(self._names())
+
+
+class Languages(Mapping):
+    """code -> name of the languages the deployment offers (ERP_LOCALES), each in itself."""
+
+    def __getitem__(self, code):
+        if code not in translatable.languages():
+            raise KeyError(code)
+        return translatable.language_name(code)
+
+    def __iter__(self):
+        return iter(translatable.languages())
+
+    def __len__(self):
+        return len(translatable.languages())
+
+
+COUNTRIES = Countries()
+LANGUAGES = Languages()
+
+
+def matching(choices: Mapping, text: str):
+    """The value `text` names among `choices`: the value itself ("SG") or its label in the
+    reader's language or in English ("Singapore", "新加坡"), case aside; else None."""
+    from flask_babel import force_locale
+
+    wanted = sort_key(text.strip())
+    for value, label in choices.items():
+        if sort_key(str(value)) == wanted or sort_key(str(label)) == wanted:
+            return value
+    if has_request_context() and str(_locale()) != "en":
+        with force_locale("en"):
+            return next((value for value, label in choices.items()
+                         if sort_key(str(label)) == wanted), None)
+    return None
