@@ -17,8 +17,11 @@ from flask_babel import get_locale
 
 from core import translatable
 
-# two-letter territory codes CLDR names that are not countries (groupings, test data)
-NOT_COUNTRIES = {"EU", "EZ", "QO", "UN", "XA", "XB", "ZZ"}
+# two-letter territory codes CLDR names that ISO 3166-1 does not assign to a country:
+# groupings, test data, and reserved codes (Ascension, Canary Islands, ...); Kosovo's XK,
+# though user-assigned, is what everyone uses for it
+NOT_COUNTRIES = {"EU", "EZ", "QO", "UN", "XA", "XB", "ZZ",
+                 "AC", "CP", "CQ", "DG", "EA", "IC", "TA"}
 
 
 def sort_key(text: str) -> str:

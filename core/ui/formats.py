@@ -10,6 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
+from babel.dates import format_skeleton
 from babel.numbers import format_percent
 from flask import current_app
 from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale
@@ -37,6 +38,16 @@ def percent(value) -> str:
         return ""
     return format_percent((Decimal(str(value)) / 100).normalize(), locale=get_locale(),
                           decimal_quantization=False)
+
+
+def month(key) -> str:
+    """A month a report groups by, kept as "2026-11", as the reader names it: "Nov 2026",
+    "thg 11 2026", "2026年11月"."""
+    try:
+        year, number = (int(part) for part in str(key).split("-"))
+        return format_skeleton("yMMM", date(year, number, 1), locale=get_locale())
+    except (ValueError, TypeError):
+        return key or ""
 
 
 def column_of(model, name: str):

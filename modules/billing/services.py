@@ -17,6 +17,7 @@ from core.money import money
 from core.partners.models import Partner
 from core.sequences import next_number
 from core.settings import get_setting
+from core.ui.formats import money as show_money
 
 from .models import (
     INVOICE_STATES,
@@ -448,7 +449,8 @@ def remind_overdue(today: date | None = None) -> str:
             subject = _("Overdue: %(number)s of %(customer)s", number=invoice.name,
                         customer=partner_name)
             body = _("%(amount)s is %(days)s days overdue on invoice %(number)s.",
-                     amount=invoice.amount_residual, days=(today - invoice.date_due).days,
+                     amount=show_money(invoice.amount_residual),
+                     days=(today - invoice.date_due).days,
                      number=invoice.name)
         key = f"overdue:{invoice.id}:{today.isoformat()}"
         notify(user.id, subject, body, link=f"/billing/invoices/{invoice.id}", key=key)

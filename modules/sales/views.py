@@ -21,6 +21,7 @@ from core.documents import Editor, posted_rows
 from core.partners.models import Partner
 from core.settings import get_setting, set_setting
 from core.taxes.models import tax_choices
+from core.ui import formats
 from core.ui.forms import LOOKUP_LIMIT, choices_of, id_value
 from core.ui.generic import Board, Calendar, Column, ModelViews, Report, team_filter
 
@@ -315,11 +316,16 @@ def _date_arg(name):
         return None
 
 
+def _named_months(rows, by):
+    """Rows grouped by month name it as the reader does ("Nov 2026", not "2026-11")."""
+    return [{**r, "key": formats.month(r["key"])} for r in rows] if by == "month" else rows
+
+
 @bp.route("/forecast")
 @access.requires("sale.lead", "r")
 def forecast():
     by = request.args.get("by") if request.args.get("by") in analysis.FORECAST_BY else "month"
-    rows = analysis.forecast(by)
+    rows = _named_months(analysis.forecast(by), by)
     chart = {"type": "bar", "labels": [str(r["key"] or "—") for r in rows], "datasets": [
         {"label": _("Expected revenue"), "data": [float(r["expected"]) for r in rows]},
         {"label": _("Weighted"), "data": [float(r["weighted"]) for r in rows]}]}
@@ -334,6 +340,7 @@ def analysis_view():
     by = request.args.get("by") if request.args.get("by") in analysis.analysis_keys() \
         else "customer"
     result = analysis.sales_analysis(by, _date_arg("from"), _date_arg("to"))
+    result["rows"] = _named_months(result["rows"], by)
     chart = {"type": "bar", "labels": [str(r["key"] or "—") for r in result["rows"][:20]],
              "datasets": [{"label": _("Revenue"),
                            "data": [float(r["revenue"]) for r in result["rows"][:20]]},

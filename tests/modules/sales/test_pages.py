@@ -261,7 +261,7 @@ def test_forecast_and_analysis_pages_show_the_figures(sales, sam_client, mia_cli
     assert "1,200.00" in forecast.split("forecast-total")[1]
     assert sam_client.get("/sales/forecast?by=team").status_code == 200
     for by, key in (("product", "Coffee beans"), ("customer", "Blue River"),
-                    ("salesperson", "Sam"), ("month", date.today().strftime("%Y-%m"))):
+                    ("salesperson", "Sam"), ("month", date.today().strftime("%b %Y"))):
         page = sam_client.get(f"/sales/analysis?by={by}")
         assert page.status_code == 200, by
         table = page.text.split("analysis-table")[1]
