@@ -39,8 +39,10 @@ activities.register(bp)
 
 
 def _next_hour() -> datetime:
-    return (datetime.now(get_timezone()) + timedelta(hours=1)).replace(
-        minute=0, second=0, microsecond=0, tzinfo=None)
+    """The next whole hour of the user's clock, in UTC as stored (a half-hour zone's too)."""
+    local = (datetime.now(get_timezone()) + timedelta(hours=1)).replace(
+        minute=0, second=0, microsecond=0)
+    return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
 
 
 def my_buckets(user_id: int) -> dict[str, list]:

@@ -11,7 +11,6 @@ from markupsafe import Markup
 from wtforms import (
     BooleanField,
     DateField,
-    DateTimeLocalField,
     DecimalField,
     Field,
     IntegerField,
@@ -25,6 +24,7 @@ from wtforms.widgets import HiddenInput
 
 from core import limits, translatable
 from core.db import contains, db
+from core.ui.localtime import LocalDateTimeField
 
 LOOKUP_LIMIT = 500  # choices offered for a reference; more is for search, not a select
 LOOKUP_FROM = 30  # fixed choices (countries) from which a select gets a search box
@@ -268,7 +268,7 @@ def field_for(model, name: str):
     if isinstance(kind, sa.Integer):
         return IntegerField(label, validators=[*presence, fits])
     if isinstance(kind, sa.DateTime):
-        return DateTimeLocalField(label, format="%Y-%m-%dT%H:%M", validators=[*presence, fits])
+        return LocalDateTimeField(label, validators=[*presence, fits])  # the user's time
     if isinstance(kind, sa.Date):
         return DateField(label, validators=[*presence, fits])
     validators = [*presence, fits]

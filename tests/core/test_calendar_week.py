@@ -122,3 +122,22 @@ def test_two_racing_moves_one_wins(app):
 
     statuses = together(mover("2026-11-19T10:00"), mover("2026-11-20T10:00"))
     assert sorted(statuses) == [200, 409]
+
+
+def test_the_form_shows_and_reads_datetimes_in_the_users_time_zone(app, admin_client):
+    """A slot's 14:00 in Hanoi is saved as 07:00 UTC and shows on the grid at 14:00."""
+    set_tz(app, "admin", "Asia/Ho_Chi_Minh")
+    form = admin_client.get("/activities/activities/new?due_at=2026-11-18T14:00").text
+    assert 'value="2026-11-18T14:00"' in form
+    saved = admin_client.post("/activities/activities/new", data={
+        "subject": "Slot call", "kind": "call", "state": "planned",
+        "due_at": "2026-11-18T14:00"})
+    assert saved.status_code == 302
+    with app.app_context():
+        activity = db.session.execute(sa.select(Activity).where(
+            Activity.subject == "Slot call")).scalar_one()
+        assert activity.due_at == datetime(2026, 11, 18, 7, 0)
+    page = admin_client.get(saved.headers["Location"]).text
+    assert 'value="2026-11-18T14:00"' in page
+    week = admin_client.get(f"{CAL}?mode=week&day=2026-11-18").text
+    assert 'data-start="840"' in item(week, activity.id)

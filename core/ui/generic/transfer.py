@@ -45,6 +45,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import to_user_timezone
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import Forbidden, HTTPException
@@ -233,7 +234,8 @@ class TransferMixin:
                 text = text.strip() if found is None else str(found)
             elif kind == "datetime" and text.strip():
                 with contextlib.suppress(ValueError):  # else the field says what is wrong
-                    text = datetime.fromisoformat(text.strip()).strftime("%Y-%m-%dT%H:%M")
+                    text = to_user_timezone(datetime.fromisoformat(text.strip())).strftime(
+                        "%Y-%m-%dT%H:%M")  # a file's are UTC, as exported; the form's local
             pairs.append((name, text))
         form = self.form_class(formdata=MultiDict(pairs), meta={"csrf": False})
         for f in form._fields.values():
