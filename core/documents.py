@@ -12,15 +12,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import sqlalchemy as sa
-from babel.numbers import NumberFormatError, get_decimal_symbol, get_group_symbol
-from babel.numbers import parse_decimal as babel_parse
 from flask import request, url_for
-from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core import access, records
+from core import access, numbers, records
 from core.db import db
 from core.errors import Refusal
 from core.limits import MAX_ID
@@ -221,23 +218,19 @@ def posted_rows(form, editor: Editor) -> tuple[list[dict], list[str]]:
         except ValueError:
             errors.append(_("Line %(n)s: enter numbers for quantity, price, discount and tax "
                             "as you write them (e.g. %(example)s).", n=len(rows) + 1,
-                            example=format_decimal(Decimal("1234.5"), format="#,##0.0#")))
+                            example=numbers.example()))
         rows.append(row)
     return rows, errors
 
 
 def parse_number(text: str) -> Decimal:
-    """A number as the user writes it in their language (1.234,5 in Vietnamese)."""
-    try:
-        value = babel_parse(text, locale=get_locale(), strict=True)
-    except NumberFormatError:
-        raise ValueError(text) from None
-    if not value.is_finite() or abs(value) >= LIMIT_PRICE:
+    """A line's number as the user writes it (core.numbers), below what a line holds."""
+    value = numbers.parse_number(text)
+    if abs(value) >= LIMIT_PRICE:
         raise ValueError(text)
     return value
 
 
 def number_format() -> dict:
     """The symbols the editor's script reads and writes numbers with."""
-    locale = get_locale()
-    return {"decimal": get_decimal_symbol(locale), "group": get_group_symbol(locale)}
+    return numbers.symbols()

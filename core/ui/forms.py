@@ -11,7 +11,6 @@ from markupsafe import Markup
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     Field,
     IntegerField,
     SelectField,
@@ -19,11 +18,19 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    Optional,
+    ValidationError,
+)
 from wtforms.widgets import HiddenInput
 
 from core import limits, translatable
 from core.db import contains, db
+from core.numbers import NumberField, WholeNumberField, is_money
 from core.ui.localtime import LocalDateTimeField
 
 LOOKUP_LIMIT = 500  # choices offered for a reference; more is for search, not a select
@@ -263,10 +270,12 @@ def field_for(model, name: str):
     if isinstance(kind, sa.Boolean):
         return BooleanField(label)
     fits = Fits(column)
-    if isinstance(kind, sa.Numeric):
-        return DecimalField(label, places=2, validators=[*presence, fits])
-    if isinstance(kind, sa.Integer):
-        return IntegerField(label, validators=[*presence, fits])
+    if isinstance(kind, sa.Numeric | sa.Integer):  # typed as the user writes numbers
+        typed = [InputRequired() if required else Optional(), fits]  # 0 is a value
+        if isinstance(kind, sa.Integer):
+            return WholeNumberField(label, validators=typed)
+        return NumberField(label, places=2 if kind.scale is None else kind.scale,
+                           amount=is_money(column), validators=typed)
     if isinstance(kind, sa.DateTime):
         return LocalDateTimeField(label, validators=[*presence, fits])  # the user's time
     if isinstance(kind, sa.Date):

@@ -14,9 +14,9 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 
-from core import access, translatable
+from core import access, numbers, translatable
 from core.db import db
-from core.documents import Editor, parse_number, posted_rows
+from core.documents import Editor, posted_rows
 from core.errors import Refusal
 from core.limits import parse_id
 from core.partners.models import Partner
@@ -67,9 +67,10 @@ def _posted() -> None:
 
 
 def _decimal(text: str | None, default=None):
-    """An amount as the user writes it (core.documents.parse_number), or `default`."""
+    """An amount as the user writes it, with no more decimals than the currency has
+    (core.numbers.parse_amount: NumberError says what to type), or `default`."""
     text = (text or "").strip()
-    return parse_number(text) if text else default
+    return numbers.parse_amount(text) if text else default
 
 
 # the order line an invoice line bills travels with it, so "invoice what is left" stays right
@@ -141,8 +142,9 @@ def invoice_pay(record_id):
     try:
         amount = _decimal(request.form.get("amount"))
         on = date.fromisoformat(request.form.get("date") or date.today().isoformat())
-    except ValueError:
-        flash(_("Enter an amount and a date."), "danger")
+    except ValueError as exc:
+        message = str(exc) if isinstance(exc, numbers.NumberError) else None
+        flash(message or _("Enter an amount and a date."), "danger")
         return redirect(url_for("billing.invoices_edit", record_id=invoice.id))
     method = request.form.get("method") if request.form.get("method") in METHODS else "bank"
     try:
@@ -205,10 +207,10 @@ def payment_new():
         _posted()
         try:
             amount = _decimal(request.form.get("amount"))
-        except ValueError:
-            amount = None
-        if amount is None or amount <= 0:
-            errors["amount"] = _("Enter an amount above zero.")
+            if amount is None or amount <= 0:
+                errors["amount"] = _("Enter an amount above zero.")
+        except numbers.NumberError as exc:
+            errors["amount"] = str(exc)
         if partner_id is None:
             errors["partner_id"] = _("Choose a customer.")
         if not errors:

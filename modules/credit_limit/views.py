@@ -2,14 +2,14 @@
 and its widget, and the partner API fields."""
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 
-from core import access
+from core import access, numbers
 from core.db import db
 from core.partners.models import Partner
 
@@ -39,12 +39,13 @@ def set_credit(partner_id):
     partner = access.get_for(Partner, partner_id)
     text = (request.form.get("credit_limit") or "").strip()
     mode = request.form.get("mode")
-    try:
-        limit = Decimal(text) if text else None
-        if limit is not None and (not limit.is_finite() or not 0 <= limit < 10**13):
-            raise InvalidOperation
-    except InvalidOperation:
-        flash(_("The credit limit must be an amount of zero or more."), "danger")
+    try:  # as the user writes amounts (core.numbers)
+        limit = numbers.parse_amount(text) if text else None
+        if limit is not None and not 0 <= limit < 10**13:
+            raise ValueError(text)
+    except ValueError as exc:
+        flash(str(exc) if isinstance(exc, numbers.NumberError) else
+              _("The credit limit must be an amount of zero or more."), "danger")
         return redirect(url_for("partners.partners_edit", record_id=partner.id))
     if mode not in MODES:
         flash(_("Choose warn or block."), "danger")

@@ -225,7 +225,8 @@ class Lead(Model):
     expected_close: Mapped[date | None] = mapped_column(
         index=True, info={"label": _l("Expected closing")})
     priority: Mapped[int] = mapped_column(default=0,
-                                          info={"label": _l("Priority"), "choices": PRIORITIES})
+                                          info={"label": _l("Priority"), "choices": PRIORITIES,
+                                                "widget": "priority"})
     lost_reason_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("sale_lost_reason.id", ondelete="SET NULL"), index=True,
         info={"label": _l("Lost reason")})

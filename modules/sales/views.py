@@ -100,6 +100,13 @@ def _stage_choices():
     return [(s.id, translatable.value(s, "name")) for s in services.stages_for(None)]
 
 
+def _closing_stages():
+    """Won and Lost fold into drop zones; a drop there is the Won or Lost action (Lost asks
+    for the reason)."""
+    return {s.id: "won" if s.is_won else "lost" for s in services.stages_for(None)
+            if s.is_won or s.is_lost}
+
+
 def _move(lead, stage_id):
     stage = db.session.get(Stage, stage_id)
     services.move(lead, stage)
@@ -127,8 +134,10 @@ opportunities = ModelViews(
     search=("name",),
     filters=("outcome", "stage_id", "user_id", team_filter(Lead.user_id), "priority"),
     group_by=("stage_id", "user_id", "team_id", "outcome"), order="-expected_revenue",
-    board=Board("stage_id", details=("partner_id", "expected_close"),
-                total="expected_revenue", stages=_stage_choices, move=_move, per_column=20),
+    board=Board("stage_id", details=("partner_id", "expected_revenue", "expected_close",
+                                     "priority", "next_activity", "user_id"),
+                total="expected_revenue", stages=_stage_choices, move=_move, per_column=20,
+                folded=_closing_stages, create=("name", "partner_id", "expected_revenue")),
     calendar=Calendar("expected_close", who="user_id"),
     report=Report(groups=("stage_id", "user_id", "team_id", "outcome"),
                   measures=("expected_revenue",)),

@@ -14,11 +14,20 @@
     var zero = editor.getAttribute("data-money-zero");  // "0,00 ₫", "¥0.00": the money format
     var digits = (zero.match(/0[.,](0+)/) || [null, ""])[1].length;
 
+    // as core.numbers.parse_number reads it: the language's grouping and decimal symbols
+    // (Vietnamese 1.500.000 and 1,5), or a machine number ("1500.5") where the point cannot
+    // be grouping; NaN for anything else
     function parse(text) {
-      text = (text || "").trim().split(group).join("").replace(decimal, ".");
+      text = (text || "").trim();
       if (!text) return null;
-      var number = Number(text);
-      return isFinite(number) ? number : NaN;
+      var esc = function (s) { return s.replace(/[.*+?^${}()|[\]\\\s]/g, "\\$&"); };
+      var grouped = new RegExp("^[+-]?\\d{1,3}(" + esc(group) + "\\d{3})*(" + esc(decimal) +
+                               "\\d+)?$");
+      var plain = new RegExp("^[+-]?\\d*(" + esc(decimal) + "\\d+)?$");
+      if (grouped.test(text) || plain.test(text)) {
+        return Number(text.split(group).join("").replace(decimal, "."));
+      }
+      return decimal !== "." && /^[+-]?\d+\.\d+$/.test(text) ? Number(text) : NaN;
     }
 
     function format(number, places) {
@@ -32,10 +41,12 @@
       return pattern.replace("#", format(number, digits));
     }
 
-    // half-up to the cent, like core.money (a preview should agree with what is saved);
-    // the tolerance takes 308.625, held as 308.62499…, up as the server does
+    // half-up to the currency's decimals (the cent, the whole đồng), like core.money (a
+    // preview should agree with what is saved); the tolerance takes 308.625, held as
+    // 308.62499…, up as the server does
+    var unit = Math.pow(10, digits);
     function cents(number) {
-      return Math.sign(number) * Math.round(Math.abs(number) * 100 + 1e-6) / 100;
+      return Math.sign(number) * Math.round(Math.abs(number) * unit + 1e-6) / unit;
     }
 
     function recompute() {
@@ -110,7 +121,7 @@
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (data) {
           if (!data) return;
-          row.querySelector(".line-price").value = format(Number(data.price_unit), 2);
+          row.querySelector(".line-price").value = format(Number(data.price_unit), digits);
           var discount = Number(data.discount);
           row.querySelector(".line-discount").value = discount ? format(discount, 2) : "";
           var tax = row.querySelector(".line-tax");

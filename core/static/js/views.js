@@ -1,5 +1,5 @@
-// Generic views: select-all, confirmations, filters that apply themselves, drag and drop
-// on boards, and charts. Loaded as a file (the CSP allows no inline script).
+// Generic views: select-all, confirmations, filters that apply themselves, and charts (the
+// board's drag and drop: board.js). Loaded as a file (the CSP allows no inline script).
 (function () {
   "use strict";
 
@@ -29,39 +29,6 @@
 
   document.querySelectorAll("form[data-autosubmit] select").forEach(function (select) {
     select.addEventListener("change", function () { select.form.requestSubmit(); });
-  });
-
-  // Boards: drag a card to another column; the server moves it, then the counts refresh.
-  document.querySelectorAll("[data-board][data-movable]").forEach(function (board) {
-    var csrf = board.getAttribute("data-csrf");
-    var dragged = null;
-    board.querySelectorAll(".board-card").forEach(function (card) {
-      card.addEventListener("dragstart", function (event) {
-        dragged = card;
-        card.classList.add("dragging");
-        event.dataTransfer.setData("text/plain", card.getAttribute("data-id"));
-      });
-      card.addEventListener("dragend", function () { card.classList.remove("dragging"); });
-    });
-    board.querySelectorAll(".board-column").forEach(function (column) {
-      column.addEventListener("dragover", function (event) {
-        event.preventDefault();
-        column.classList.add("drop-target");
-      });
-      column.addEventListener("dragleave", function () { column.classList.remove("drop-target"); });
-      column.addEventListener("drop", function (event) {
-        event.preventDefault();
-        column.classList.remove("drop-target");
-        if (!dragged || dragged.closest(".board-column") === column) return;
-        var body = new URLSearchParams({stage: column.getAttribute("data-stage"), csrf_token: csrf});
-        fetch(dragged.getAttribute("data-move-url"), {
-          method: "POST", body: body, credentials: "same-origin",
-          headers: {"X-Requested-With": "fetch", "X-CSRFToken": csrf}
-        }).then(function (response) {
-          if (response.ok) window.location.reload();
-        });
-      });
-    });
   });
 
   // Charts: the data is in the canvas's data-chart attribute (JSON made by the server).

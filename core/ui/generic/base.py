@@ -69,7 +69,8 @@ class ViewsCore:
             routes.append(("/import", "import", self.import_view, ["GET", "POST"], (m, "c")))
         if self.board:
             routes += [("/board", "board", self.board_view, ["GET"], (m, "r")),
-                       ("/<int:record_id>/move", "move", self.move_view, ["POST"], (m, "w"))]
+                       ("/<int:record_id>/move", "move", self.move_view, ["POST"], (m, "w")),
+                       ("/quick", "quick", self.quick_view, ["POST"], (m, "c"))]
         if self.calendar:
             routes += [("/calendar", "calendar", self.calendar_view, ["GET"], (m, "r")),
                        ("/<int:record_id>/reschedule", "reschedule", self.reschedule_view,

@@ -2,15 +2,19 @@
 stages."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request
 from flask_babel import gettext as _
 
-from core import access, records
+from core import access, actions, records
 from core.db import db
+from core.errors import Refusal
 from core.workflow import workflow_of
 
 from .. import forms as model_forms
+from .board_cards import card_details, moves_of, quick_create, quick_form
 
 
 class BoardMixin:
@@ -18,6 +22,18 @@ class BoardMixin:
         if self.board.stages:
             return list(self.board.stages())
         return list((self.choices(self.board.field) or {}).items())
+
+    def folded(self) -> dict:
+        """Closing stages -> the action a drop there runs (None: a plain move)."""
+        return {str(k): v for k, v in (self.board.folded() if self.board.folded else {}).items()}
+
+    def drop_actions(self) -> dict:
+        """Stage -> the declared action a drop there runs, its inputs all required (the
+        board asks for them: a deal dropped on Lost says why)."""
+        declared = self.declared_actions()
+        return {stage: replace(declared[name], params=tuple(
+            replace(p, required=True) for p in declared[name].params))
+            for stage, name in self.folded().items() if name in declared}
 
     def movable(self) -> bool:
         """Cards may be moved: the user may write, and the board's field is not the
@@ -28,7 +44,12 @@ class BoardMixin:
             (flow is None or flow.field != self.board.field)
             and access.may_write_field(self.model, self.board.field)))
 
-    def board_view(self):
+    def quick_view(self):
+        return quick_create(self)
+
+    def board_view(self, quick=None):
+        """The board; `quick` (stage, form, errors): a quick-create refused, shown again in
+        its column."""
         b = self.board
         column = getattr(self.model, b.field)
         base = self.filtered_query()
@@ -37,13 +58,15 @@ class BoardMixin:
             column, sa.func.count(self.model.id),
             sa.func.coalesce(sa.func.sum(total), 0) if total is not None else sa.literal(0),
         ).group_by(column)).all()}
-        # the first cards of every stage in one statement: each stage's own ORDER BY ...
-        # LIMIT (an index walk), joined by UNION ALL; a window over all rows would sort them
-        stages = self.stages()
+        # the first cards of every open stage in one statement: each stage's own ORDER BY
+        # ... LIMIT (an index walk), joined by UNION ALL; a window over all rows would sort
+        # them; a folded (closing) stage shows its count only
+        stages, folded = self.stages(), self.folded()
         # id descending too, so an index on (stage, updated_at) gives the order unsorted
         newest = (self.model.updated_at.desc(), self.model.id.desc())
         parts = [sa.select(base.where(column == value).order_by(*newest)
-                           .limit(b.per_column).subquery()) for value, _label in stages]
+                           .limit(b.per_column).subquery())
+                 for value, _label in stages if str(value) not in folded]
         cards: dict = {}
         if parts:
             union = sa.union_all(*parts).subquery()
@@ -53,17 +76,26 @@ class BoardMixin:
                 cards.setdefault(str(getattr(card, b.field)), []).append(card)
         shown = [card for found in cards.values() for card in found]
         columns = [{"value": value, "label": str(label), "cards": cards.get(str(value), []),
-                    "count": stats.get(value, (0, 0))[0], "total": stats.get(value, (0, 0))[1]}
+                    "count": stats.get(value, (0, 0))[0], "total": stats.get(value, (0, 0))[1],
+                    "folded": str(value) in folded,
+                    "moves": () if str(value) in folded else moves_of(stages, folded, value)}
                    for value, label in stages]
-        return render_template("generic/board.html", v=self, columns=columns,
-                               labels=self.reference_labels(shown, b.details),
-                               can_write=self.movable())
+        stage, form, errors = quick or (request.args.get("quick"), quick_form(self), {})
+        drops = self.drop_actions() if self.movable() else {}
+        return render_template(
+            "generic/board.html", v=self, columns=columns, can_write=self.movable(),
+            labels=self.reference_labels(shown, b.details), cards=card_details(self, shown),
+            drops=drops, drop_choices={stage: {p.name: p.choices(None) for p in a.params
+                                               if p.choices} for stage, a in drops.items()},
+            quick=form, quick_stage=str(stage or ""), quick_errors=errors)
 
     def reference_labels(self, records, names) -> dict[str, dict]:
         """For the references among `names`: id -> display name of the records shown, one
         query per reference (not the first few hundred of the whole table)."""
         labels: dict[str, dict] = {}
         for name in names:
+            if not hasattr(self.model, name):  # "next_activity": not a column
+                continue
             column = model_forms.column_of(self.model, name)
             if not column.foreign_keys:
                 continue
@@ -84,6 +116,9 @@ class BoardMixin:
                 return {"error": _("Unknown stage.")}, 422
             flash(_("Unknown stage."), "danger")
             return redirect(self.url("board"))
+        action = self.drop_actions().get(stage)
+        if action is not None:  # a closing stage: the action, its rules and inputs
+            return self.drop_with(action, record, stage)
         if self.board.move:  # the module's own rule; the record rules hold after it too
             self.board.move(record, valid[stage])
             db.session.flush()
@@ -95,3 +130,24 @@ class BoardMixin:
         if request.headers.get("X-Requested-With") == "fetch":
             return {"id": record.id, "stage": stage}
         return redirect(self.url("board", **request.args))
+
+    def drop_with(self, action, record, stage):
+        """A card dropped on a closing stage: the declared action, which locks the row and
+        checks the record may still take it (of two racing drops one wins, 409)."""
+        fetched = request.headers.get("X-Requested-With") == "fetch"
+        try:
+            actions.run(self.model, action, record.id, request.form)
+            db.session.commit()
+        except Refusal as exc:
+            db.session.rollback()
+            if fetched:
+                return {"error": exc.message, "fields": {k: str(v) for k, v in
+                                                         exc.fields.items()}}, exc.status
+            for text in exc.fields.values() or [exc.message]:
+                flash(str(text), "danger")
+            return redirect(self.url("board")), 303
+        if fetched:
+            return {"id": record.id, "stage": stage}
+        flash(action.message(record), "success")
+        return redirect(self.url("board", **request.args))
+

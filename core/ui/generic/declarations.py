@@ -25,11 +25,19 @@ class Column:
 class Board:
     field: str  # the stage column
     title: str = "name"
+    # shown on a card: a money column formatted, a user as initials and name, a column of
+    # info widget "priority" as stars, "next_activity" the earliest planned activity
     details: tuple[str, ...] = ()
     total: str | None = None  # a numeric column summed per stage
     stages: object = None  # callable -> [(value, label)]; default: the column's choices
     per_column: int = 40
     move: object = None  # (record, value) -> None: the owner's rule for a move (else set it)
+    # callable -> {value: action name or None}: the closing stages (won, lost), shown as
+    # narrow drop zones pinned to the board's edge; a drop on one with an action runs that
+    # action (core.actions) with its inputs, which the board asks for and requires
+    folded: object = None
+    create: tuple[str, ...] = ()  # the fields of a column's quick-create form ("+")
+
 
 
 @dataclass

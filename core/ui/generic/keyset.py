@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 import sqlalchemy as sa
 from flask import abort
 
-from core import limits, translatable
+from core import limits, numbers, translatable
 
 from .. import forms as model_forms
 
@@ -23,10 +23,34 @@ def _int(text, default):
 
 
 def _coerce(model, name, value):
+    """A filter's value as its column holds it; numbers as the user writes them (vi
+    "1.500" is 1500), None for one that cannot be read (matches nothing, see _equals)."""
     column = model_forms.column_of(model, name)
-    if isinstance(column.type, sa.Integer):
-        number = _int(value, None)
-        return number if number is not None and abs(number) < 2**63 else -1
+    try:
+        if isinstance(column.type, sa.Integer):
+            number = numbers.parse_whole(value)
+            return number if abs(number) < 2**63 else None
+        if isinstance(column.type, sa.Numeric):
+            number = numbers.parse_number(value)
+            return number if abs(number) < Decimal(10) ** 28 else None
+    except ValueError:
+        return None
+    return value
+
+
+def _equals(model, name, column, value):
+    """The filter bar's condition that `column` holds `value` (as typed or linked)."""
+    coerced = _coerce(model, name, value)
+    return sa.false() if coerced is None else column == coerced
+
+
+def _filter_text(value) -> str:
+    """A value as a filter link carries it: numbers in the user's format, which _coerce
+    reads back unambiguously (a machine "1.500" would be 1500 in Vietnamese)."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, Decimal | float):
+        return numbers.shown(value, places=12).replace(numbers.symbols()["group"], "")
     return value
 
 

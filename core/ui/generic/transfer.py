@@ -54,6 +54,7 @@ from wtforms import BooleanField, DateTimeLocalField, SelectField
 from core import access, choices, limits, tasks, translatable
 from core.db import db
 from core.errors import Refusal
+from core.numbers import NumberField, WholeNumberField, from_machine
 from core.records import save
 
 from .. import forms as model_forms
@@ -173,7 +174,8 @@ class TransferMixin:
 
     # -- import: rows ------------------------------------------------------------------
     def _kinds(self, cache: dict) -> dict:
-        """field -> how its cell is read: reference, many, boolean, datetime or text."""
+        """field -> how its cell is read: reference, many, boolean, datetime, number or
+        text."""
         if "_kinds" not in cache:
             kinds = {}
             for name, f in self.form_class(meta={"csrf": False})._fields.items():
@@ -185,6 +187,8 @@ class TransferMixin:
                     kinds[name] = "boolean"
                 elif isinstance(f, DateTimeLocalField):
                     kinds[name] = "datetime"
+                elif isinstance(f, NumberField | WholeNumberField):
+                    kinds[name] = "number"  # as exports write it, or as the user does
                 elif isinstance(f, SelectField) and name in sa.inspect(self.model).column_attrs:
                     kinds[name] = "choice"  # "SG", "Singapore" or the importer's name
                 else:
@@ -232,6 +236,8 @@ class TransferMixin:
                 offered = model_forms.column_of(self.model, name).info.get("choices") or {}
                 found = choices.matching(offered, text)
                 text = text.strip() if found is None else str(found)
+            elif kind == "number":
+                text = from_machine(text)
             elif kind == "datetime" and text.strip():
                 with contextlib.suppress(ValueError):  # else the field says what is wrong
                     text = to_user_timezone(datetime.fromisoformat(text.strip())).strftime(

@@ -98,7 +98,7 @@ def test_post_pay_credit_and_print(billing, bea_client, customer):
     assert paid.status_code == 302
     bad = bea_client.post(f"/billing/invoices/{draft_id}/pay", data={"amount": "thirty"},
                           follow_redirects=True)
-    assert "Enter an amount and a date." in bad.text
+    assert "Enter a number such as 1,234.5." in bad.text  # what to type, in her format
     with billing.app_context():
         bill = db.session.get(Invoice, draft_id)
         assert (bill.state, bill.amount_paid, bill.amount_residual) == (

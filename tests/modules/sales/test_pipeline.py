@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import sqlalchemy as sa
+
 from core.db import db
-from modules.sales.models import Lead
+from modules.sales.models import Lead, LostReason
 
 from .conftest import opportunity, stage
 
@@ -42,10 +44,10 @@ def test_moving_a_card_sets_its_probability_and_outcome(sales, sam_client):
         ids = {n: stage(n).id for n in ("Proposal", "Won", "Lost", "Negotiation")}
         db.session.commit()
 
-    def move(stage_name):
+    def move(stage_name, **given):
         response = sam_client.post(f"/sales/opportunities/{deal}/move",
-                                   data={"stage": ids[stage_name]})
-        assert response.status_code == 302, response.text
+                                   data={"stage": ids[stage_name], **given})
+        assert response.status_code in (302, 303), response.text
         with sales.app_context():
             found = db.session.get(Lead, deal)
             return found.stage_id, found.probability, found.outcome, found.closed_at
@@ -54,7 +56,13 @@ def test_moving_a_card_sets_its_probability_and_outcome(sales, sam_client):
     stage_id, probability, outcome, closed_at = move("Won")
     assert (stage_id, probability, outcome) == (ids["Won"], Decimal(100), "won")
     assert closed_at is not None
-    stage_id, probability, outcome, closed_at = move("Lost")
+    assert move("Proposal")[2] == "open"  # back in an open stage: open again
+    # a drop on Lost is the Lost action: it asks why (issue 15), and without a reason the
+    # deal stays where it was
+    assert move("Lost")[:3] == (ids["Proposal"], Decimal(60), "open")
+    with sales.app_context():
+        reason = db.session.execute(sa.select(LostReason.id)).scalars().first()
+    stage_id, probability, outcome, closed_at = move("Lost", lost_reason_id=reason)
     assert (stage_id, probability, outcome) == (ids["Lost"], Decimal(0), "lost")
     assert move("Negotiation") == (ids["Negotiation"], Decimal(80), "open", None)
 
