@@ -57,6 +57,12 @@ def test_country_is_chosen_by_its_name_in_the_readers_language(app, readers):
     assert refused.status_code == 422 and "Not a valid choice" in refused.text
     listed = readers["zh_CN"].get(f"{CONTACTS}?group=country").text
     assert "新加坡" in listed
+    lion = stored(app, "Lion City").id
+    moved = readers["en"].post(f"{CONTACTS}/{lion}", data={
+        "name": "Lion City", "kind": "customer", "country": "DE"})
+    assert moved.status_code == 302
+    timeline = readers["vi"].get(f"{CONTACTS}/{lion}").text.split("timeline", 1)[1]
+    assert "Singapore" in timeline and "Đức" in timeline  # the change, in the reader's words
 
 
 def test_the_save_path_and_the_api_refuse_a_code_that_is_no_country(app):
