@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.choices import COUNTRIES
 from core.db import Model, db
 from core.documents import PERCENT, DocumentLine, DocumentTotals, Money, Percent, Quantity
 from core.workflow import ALL, Workflow
@@ -159,7 +160,8 @@ class AssignmentRule(Model):
     source_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("sale_source.id", ondelete="CASCADE"), index=True,
         info={"label": _l("Source")})
-    country: Mapped[str | None] = mapped_column(sa.String(2), info={"label": _l("Country")})
+    country: Mapped[str | None] = mapped_column(
+        sa.String(2), info={"label": _l("Country"), "choices": COUNTRIES})
     team_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("core_team.id", ondelete="CASCADE"), index=True,
         info={"label": _l("Team")})
@@ -195,8 +197,8 @@ class Lead(Model):
                                               info={"label": _l("Email"), "format": "email"})
     phone: Mapped[str | None] = mapped_column(sa.String(64), info={"label": _l("Phone")})
     city: Mapped[str | None] = mapped_column(sa.String(128), info={"label": _l("City")})
-    country: Mapped[str | None] = mapped_column(sa.String(2), index=True,
-                                                info={"label": _l("Country")})
+    country: Mapped[str | None] = mapped_column(
+        sa.String(2), index=True, info={"label": _l("Country"), "choices": COUNTRIES})
     partner_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("partner.id", ondelete="SET NULL"), index=True,
         info={"label": _l("Customer")})

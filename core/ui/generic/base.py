@@ -15,7 +15,7 @@ from .. import formats
 from .. import forms as model_forms
 from .actions import VIEWS
 from .declarations import Board, Calendar, Column, Filter, Report
-from .keyset import _coerce
+from .keyset import _equals, _filter_text
 
 
 @dataclass
@@ -94,7 +94,7 @@ class ViewsCore:
     def filter_url(self, name: str, value) -> str:
         """The list filtered to one value (from a group's row)."""
         args = {k: v for k, v in request.args.items() if k not in ("group", "after", "before")}
-        args[f"f.{name}"] = str(value).lower() if isinstance(value, bool) else value
+        args[f"f.{name}"] = _filter_text(value)
         return self.url("list", **args)
 
     def tabs(self) -> list[tuple[str, str, str]]:
@@ -176,7 +176,7 @@ class ViewsCore:
             if isinstance(model_forms.column_of(self.model, name).type, sa.Boolean):
                 query = query.where(column.is_(value == "true"))
             else:
-                query = query.where(column == _coerce(self.model, name, value))
+                query = query.where(_equals(self.model, name, column, value))
         return query
 
     def with_related(self, query):
