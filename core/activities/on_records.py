@@ -65,6 +65,26 @@ def about(activity):
     return str(record), record_url(record, "")
 
 
+def abouts(activities) -> dict:
+    """(res_model, res_id) -> (label, url) of the records the user may read that these
+    activities are about: one query per kind of record, for a list."""
+    from core.ui.generic.actions import record_url
+
+    wanted: dict = {}
+    for a in activities:
+        if a.res_model and a.res_id:
+            wanted.setdefault(a.res_model, set()).add(a.res_id)
+    found = {}
+    for name, ids in wanted.items():
+        cls = opted_in(name)
+        if cls is None or not access.can(name, "r"):
+            continue
+        for record in db.session.execute(access.select_for(cls).where(cls.id.in_(ids))
+                                         ).scalars():
+            found[(name, record.id)] = (str(record), record_url(record, ""))
+    return found
+
+
 def new_url(record, **extra) -> str:
     """The New activity form about `record`, with its contact when it has one."""
     partner_id = record.id if record.__model__ == "partner" else getattr(

@@ -76,8 +76,9 @@ def done(activity_id):
 @bp.route("/mine")
 @access.requires("activity", "r")
 def mine():
-    return render_template("activities/mine.html", buckets=my_buckets(current_user.id),
-                           v=activities)
+    buckets = my_buckets(current_user.id)
+    return render_template("activities/mine.html", buckets=buckets, v=activities,
+                           about=on_records.abouts(a for b in buckets.values() for a in b))
 
 
 def my_widget(user) -> Markup:

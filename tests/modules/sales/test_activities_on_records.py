@@ -97,3 +97,12 @@ def test_an_activity_only_attaches_to_a_record_one_may_read(sales, sam_client):
     with sales.app_context():
         assert db.session.execute(sa.select(Activity.subject).where(
             Activity.subject == "Spy")).first() is None
+
+
+def test_my_activities_link_the_record_each_is_about(sales, sam_client):
+    deal_id, _partner = deal(sales)
+    make(sales, subject="Send the price list", res_model="sale.lead", res_id=deal_id,
+         assignee_id=sales.ids["sam"], due_at=utcnow() + timedelta(hours=3))
+    mine = sam_client.get("/activities/mine").text
+    item = mine.split("Send the price list")[1].split("</li>")[0]
+    assert f'href="/sales/opportunities/{deal_id}">Espresso bar</a>' in item
