@@ -106,3 +106,20 @@ def test_my_activities_link_the_record_each_is_about(sales, sam_client):
     mine = sam_client.get("/activities/mine").text
     item = mine.split("Send the price list")[1].split("</li>")[0]
     assert f'href="/sales/opportunities/{deal_id}">Espresso bar</a>' in item
+
+
+def test_the_demo_has_activities_on_deals_and_orders(app):
+    from core import demo
+    from core.modules import get_registry, lifecycle
+    from modules.sales.models import Lead
+
+    with app.app_context():
+        lifecycle.enable(get_registry(), ["sales"])
+        demo.load_all(get_registry())
+        about = dict(db.session.execute(sa.select(Activity.res_model, sa.func.count()).where(
+            Activity.res_model.is_not(None)).group_by(Activity.res_model)).all())
+        assert about.get("sale.order", 0) >= 4
+        on_deals = db.session.execute(sa.select(Activity.state).join(
+            Lead, Lead.id == Activity.res_id).where(
+            Activity.res_model == "sale.lead", Lead.type == "opportunity")).scalars().all()
+        assert "done" in on_deals and "planned" in on_deals
