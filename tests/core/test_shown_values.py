@@ -77,3 +77,20 @@ def test_csv_export_stays_raw(app, admin_client):
         db.session.commit()
     exported = admin_client.get("/settings/taxes/export.csv").text
     assert "12.50" in exported and "12,5%" not in exported
+
+
+def test_an_attachments_size_in_the_readers_numbers(app, admin_client):
+    import io
+
+    from core.partners.models import Partner
+
+    _as(app, "admin")
+    with app.app_context():
+        partner = Partner(name="Hoa Sen")
+        db.session.add(partner)
+        db.session.commit()
+        partner_id = partner.id
+    admin_client.post(f"/timeline/partner/{partner_id}/attachment",
+                      data={"file": (io.BytesIO(b"x" * 12800), "quote.txt")})
+    page = admin_client.get(f"/contacts/partners/{partner_id}").text
+    assert "12,5 KB" in page and "12.5 KB" not in page
