@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from core.activities.models import Activity
 from core.auth.models import User
 from core.db import db
+from core.modules import get_registry, lifecycle
 
 from ..conftest import add_user, login
 from ..races import together
@@ -141,3 +142,24 @@ def test_the_form_shows_and_reads_datetimes_in_the_users_time_zone(app, admin_cl
     assert 'value="2026-11-18T14:00"' in page
     week = admin_client.get(f"{CAL}?mode=week&day=2026-11-18").text
     assert 'data-start="840"' in item(week, activity.id)
+
+
+def test_a_date_calendars_week_is_an_all_day_row(app, admin_client):
+    from tests.fixture_modules.fx_library.models import Book
+
+    from .test_generic_views import SHELF
+
+    with app.app_context():
+        lifecycle.enable(get_registry(), ["fx_library"])
+        book = Book(title="Codex", author="Ann", status="reading",
+                    published_on=datetime(2026, 11, 20).date())
+        db.session.add(book)
+        db.session.commit()
+        book_id = book.id
+    week = admin_client.get(f"{SHELF}/calendar?mode=week&day=2026-11-20").text
+    assert "calendar-hour-label" not in week
+    day = week.split('class="calendar-day-head" data-day="2026-11-20"')[1].split("data-day=")[0]
+    assert "Codex" in day and f'data-new="{SHELF}/new?published_on=2026-11-20"' in week
+    moved = admin_client.post(f"{SHELF}/{book_id}/reschedule", headers={
+        "X-Requested-With": "fetch"}, data={"start": "2026-11-18", "expected": "2026-11-20"})
+    assert moved.get_json() == {"id": book_id, "value": "2026-11-18"}
