@@ -3,6 +3,7 @@ lead pool, claiming, converting, the pipeline, quotations with lines, confirming
 forecast and analysis pages."""
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -15,7 +16,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 
-from core import access, translatable
+from core import access, numbers, translatable
 from core.db import db
 from core.documents import Editor, posted_rows
 from core.partners.models import Partner
@@ -180,18 +181,11 @@ def order_links(order) -> Markup:
 
 
 def lead_side(lead) -> Markup:
-    """The activities logged against the lead, and its quotations."""
-    from core.activities.models import Activity
-
-    activities = db.session.execute(access.select_for(Activity).where(
-        Activity.res_model == "sale.lead", Activity.res_id == lead.id
-    ).order_by(Activity.due_at.desc()).limit(20)).scalars().all() \
-        if access.can("activity", "r") else []
+    """The lead's quotations (its activities: core's Activities panel)."""
     quotes = db.session.execute(access.select_for(Order).where(
         Order.lead_id == lead.id).order_by(Order.id.desc()).limit(20)).scalars().all() \
         if access.can("sale.order", "r") else []
-    return Markup(render_template("sales/_lead_side.html", lead=lead, activities=activities,
-                                  quotes=quotes))
+    return Markup(render_template("sales/_lead_side.html", lead=lead, quotes=quotes))
 
 
 @bp.route("/campaigns/results")
@@ -391,6 +385,8 @@ def settings():
     if request.method == "POST":
         _posted()
         for key, _label, _default, low, high in SETTINGS:
+            with contextlib.suppress(ValueError):  # as the user writes it: vi "1.000"
+                values[key] = str(numbers.parse_whole(values[key]))
             if not (values[key].isascii() and values[key].isdigit()) or not (
                     low <= int(values[key]) <= high):
                 errors[key] = _("Enter a whole number from %(low)s to %(high)s.", low=low,

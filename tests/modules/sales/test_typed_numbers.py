@@ -140,3 +140,14 @@ def test_a_numeric_filter_in_vietnamese(sales, mia_client, monkeypatch):
     assert "Small" in page and "Big" not in page
     page = mia_client.get("/sales/opportunities?f.expected_revenue=abc").text
     assert "Small" not in page and "Big" not in page
+
+
+def test_sales_settings_read_vietnamese_numbers(sales, mia_client):
+    from core.settings import get_setting
+
+    _speaks(sales, "mia", "vi")
+    good = {"sales.pool_idle_days": "7", "sales.lead_limit": "1.000", "sales.grade_days": "180",
+            "sales.grade_a": "70", "sales.grade_b": "90", "sales.grade_basis": "margin"}
+    assert mia_client.post("/sales/settings", data=good).status_code == 302
+    with sales.app_context():
+        assert get_setting("sales.lead_limit") == "1000"
