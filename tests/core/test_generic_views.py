@@ -38,8 +38,18 @@ def books(app):
 
 def rows(response) -> list[str]:
     html = response.text
-    return [part.split('">', 1)[1].split("<", 1)[0]
-            for part in html.split('<td class="col-title"><a href="')[1:]]
+    return [part.split('<a href="', 1)[1].split('">', 1)[1].split("<", 1)[0]
+            for part in html.split('<td class="col-title"')[1:]]
+
+
+def test_list_cells_are_named_for_phone_cards(admin_client, books):
+    """On a phone each row is a card (.phone-cards): every cell names its column."""
+    html = admin_client.get(SHELF).text
+    assert 'class="table table-hover align-middle mb-0 record-list phone-cards"' in html
+    assert '<td class="col-title" data-label="Title">' in html
+    assert '<td class="col-author" data-label="Author">' in html
+    grouped = admin_client.get(f"{SHELF}?group=status").text
+    assert 'group-table phone-cards' in grouped and 'data-label="Count"' in grouped
 
 
 def test_list_searches_filters_sorts_and_pages(admin_client, books, monkeypatch):
@@ -61,10 +71,11 @@ def test_list_searches_filters_sorts_and_pages(admin_client, books, monkeypatch)
 
 def test_group_by_counts_and_sums(admin_client, books):
     page = admin_client.get(f"{SHELF}?group=status").text
-    table = page.split('class="table table-sm mb-0 group-table"')[1].split("</table>")[0]
+    table = page.split('group-table phone-cards"')[1].split("</table>")[0]
     assert 'data-group="reading"' in table
     reading = table.split('data-group="reading"')[1].split("</tr>")[0]
-    assert '<td class="text-end group-count">2</td>' in reading and "25.75" in reading
+    assert '<td class="text-end group-count" data-label="Count">2</td>' in reading
+    assert "25.75" in reading
 
 
 def test_export_is_what_is_filtered(admin_client, books):

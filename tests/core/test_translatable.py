@@ -58,7 +58,7 @@ def names(response) -> list[str]:
     """The product names of a list page, in order."""
     assert response.status_code == 200, response.text
     return [html.unescape(m) for m in re.findall(
-        r'<td class="col-name"><a href="[^"]+">([^<]*)</a>', response.text)]
+        r'<td class="col-name"[^>]*><a href="[^"]+">([^<]*)</a>', response.text)]
 
 
 # -- storing and reading -----------------------------------------------------------------
