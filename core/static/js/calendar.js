@@ -35,7 +35,13 @@
   document.querySelectorAll("[data-calendar]").forEach(function (calendar) {
     calendar.querySelectorAll(".calendar-event[data-start]").forEach(place);
     var scroll = calendar.querySelector(".calendar-scroll");
-    if (scroll) scroll.scrollTop = scroll.scrollHeight * 7 / 24;  // the working day first
+    if (scroll) {  // the working day first, or earlier if an item starts before 07:00
+      var first = 7 * 60;
+      calendar.querySelectorAll(".calendar-event[data-start]").forEach(function (item) {
+        first = Math.min(first, Number(item.dataset.start));
+      });
+      scroll.scrollTop = scroll.scrollHeight * Math.floor(first / 60) / DAY * 60;
+    }
 
     // a click on a day's empty space (not on an item or link) opens the New form
     calendar.querySelectorAll("[data-new]").forEach(function (day) {

@@ -38,6 +38,7 @@ def test_an_opportunitys_page_shows_its_activities(sales, sam_client):
          assignee_id=sales.ids["sam"], state="done", outcome="Keen")
     page = sam_client.get(f"/sales/opportunities/{deal_id}").text
     panel = page.split('class="card shadow-sm mb-3 record-activities"')[1].split("</section>")[0]
+    assert page.count("record-activities") == 1 and "lead-activities" not in page  # one panel
     assert "Late demo" in panel and "activity-overdue" in panel
     assert "Discovery call" in panel.split("activities-done")[1] and "Keen" in panel
     assert (f"/activities/activities/new?res_model=sale.lead&amp;res_id={deal_id}"
