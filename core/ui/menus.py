@@ -61,6 +61,11 @@ class MenuItem:
 VIEW_SUFFIXES = ("_list", "_board", "_calendar", "_report")
 
 
+def _section(path: str) -> str:
+    """A path's first segment: /sales of /sales/stages/3."""
+    return "/" + path.strip("/").split("/", 1)[0]
+
+
 class _Tree(list):
     """The top-level entries, with the page's best match once worked out."""
     best: tuple | None = None
@@ -76,6 +81,11 @@ def _best(tree: list[MenuItem]) -> MenuItem | None:
             score = entry.score() if entry.endpoint or entry.also else 0
             if score > top:
                 found, top = entry, score
+        # a page of an app that none of the user's entries names (a salesperson on the
+        # stages): the app's menu, no entry lit
+        if found is None and _section(request.path) != "/":
+            found = next((app for app in tree if _section(request.path) in {
+                _section(s) for child in app.children for s in child.scopes()}), None)
         if not isinstance(tree, _Tree):
             return found
         tree.best = (request.path, found)

@@ -207,3 +207,11 @@ def test_racing_drops_on_won_and_lost_end_one_way(sales, db_url):
     winner = next(a.json for a in answers if a.status_code == 200)
     with acting(sales):
         assert db.session.get(Lead, deal).stage_id == int(winner["stage"])
+
+
+def test_a_salesperson_keeps_the_sales_menu_on_pages_no_entry_of_theirs_names(sam_client):
+    page = sam_client.get("/sales/stages")
+    assert page.status_code == 200
+    side = page.text.split('class="app-sidebar"')[1].split("</aside>")[0]
+    assert 'data-menu="sales.pipeline"' in side and "nav-link active" not in side
+    assert 'class="app-sidebar"' not in sam_client.get("/").text  # home: no app's menu
