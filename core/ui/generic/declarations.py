@@ -39,7 +39,6 @@ class Board:
     create: tuple[str, ...] = ()  # the fields of a column's quick-create form ("+")
 
 
-
 @dataclass
 class Calendar:
     date: str
