@@ -12,6 +12,10 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
+# search paths import contains from here
+from core.search import contains as contains
+from core.search import register_sqlite
+
 # Named constraints let migrations drop and alter them on every database.
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -96,6 +100,7 @@ def configure_engine(engine: sa.Engine) -> None:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
+        register_sqlite(dbapi_conn)  # accent-blind search, sorting (core.search)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
@@ -186,8 +191,3 @@ def insert_rows(records: list[Model]) -> None:
         db.session.execute(mapper.local_table.insert(), list(run))
 
 
-def contains(column, text: str):
-    """`column` holds `text`, case-insensitively, with LIKE's wildcards taken literally
-    (someone searching "50%" means the characters)."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return column.ilike(f"%{escaped}%", escape="\\")

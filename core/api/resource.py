@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from core import records, translatable
 from core.db import contains, db
+from core.search import sort_key
 
 from .fields import Field, Invalid, every_language, from_column, translations_for
 
@@ -139,7 +140,8 @@ class Resource:
             if f is None or f.column is None or not (f.filterable or name in SYSTEM):
                 raise ApiError(400, "invalid_parameter", _l("Some query parameters are not valid."),
                                {"order": [str(_l("Cannot sort by %(name)s.", name=name))]})
-            clauses.append(f.sql().desc() if part.startswith("-") else f.sql().asc())
+            column = sort_key(f.sql())  # text in the API user's collation
+            clauses.append(column.desc() if part.startswith("-") else column.asc())
         return query.order_by(*clauses, self.cls.id.asc())
 
     # -- writing -----------------------------------------------------------------------

@@ -7,8 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from core import access
-from core.db import db
+from core.db import contains, db
 from core.modules import get_registry
+from core.search import sort_key
 
 from . import sessions
 from .forms import NewUserForm, ResetPasswordForm, TeamForm, UserForm
@@ -38,11 +39,10 @@ def _team_choices():
 @access.admin_required
 def user_list():
     query = (request.args.get("q") or "").strip()
-    stmt = sa.select(User).order_by(User.active.desc(), User.name)
+    stmt = sa.select(User).order_by(User.active.desc(), sort_key(User.name))
     if query:
-        like = f"%{query}%"
-        stmt = stmt.where(sa.or_(User.name.ilike(like), User.login.ilike(like),
-                                 User.email.ilike(like)))
+        stmt = stmt.where(sa.or_(*(contains(c, query) for c in (User.name, User.login,
+                                                                 User.email))))
     users = db.session.execute(stmt).scalars().all()
     titles = {gid: title for gid, title in _group_choices()}
     return render_template("settings/users.html", users=users, query=query, titles=titles)

@@ -6,7 +6,7 @@ import unicodedata
 import sqlalchemy as sa
 from flask_babel import gettext
 
-from core.db import db
+from core.db import contains, db
 from core.timeline import add_note
 
 from .models import Partner
@@ -41,7 +41,7 @@ def likely_duplicates(name: str, email: str | None, phone: str | None,
             bare = sa.func.replace(bare, sign, "")
         conditions.append(bare.like(f"%{digits(phone)[-6:]}%"))
     if words:
-        conditions.append(Partner.name.ilike(f"%{max(words, key=len)}%"))
+        conditions.append(contains(Partner.name, max(words, key=len)))  # accent-blind
     if not conditions:
         return []
     query = sa.select(Partner).where(sa.or_(*conditions), Partner.active.is_(True))

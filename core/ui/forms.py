@@ -31,6 +31,7 @@ from wtforms.widgets import HiddenInput
 from core import limits, translatable
 from core.db import contains, db
 from core.numbers import NumberField, WholeNumberField, is_money
+from core.search import sort_key
 from core.ui.localtime import LocalDateTimeField
 
 LOOKUP_LIMIT = 500  # choices offered for a reference; more is for search, not a select
@@ -120,7 +121,7 @@ def choices_of(target, chosen: int | None = None, where=()) -> list[tuple]:
     query, label = _readable(target)
     query = query.where(*where)
     choices = [(row[0], str(row[1])) for row in db.session.execute(
-        query.order_by(*_ordered(target), label).limit(LOOKUP_LIMIT))]
+        query.order_by(*_ordered(target), sort_key(label)).limit(LOOKUP_LIMIT))]
     if chosen and all(chosen != choice[0] for choice in choices):
         row = db.session.execute(query.where(target.id == chosen)).first()
         if row is not None:
@@ -139,7 +140,7 @@ def lookup(target, text: str, limit: int = 20, where=()) -> list[tuple]:
     `where`): what a picker's search box offers when the list cannot hold every record."""
     query, label = _readable(target)
     return [(row[0], str(row[1])) for row in db.session.execute(
-        query.where(contains(label, text), *where).order_by(label).limit(limit))]
+        query.where(contains(label, text), *where).order_by(sort_key(label)).limit(limit))]
 
 
 def _readable(target):

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import abort
 
 from core import limits, numbers, translatable
+from core.search import sort_key
 
 from .. import forms as model_forms
 
@@ -55,7 +56,9 @@ def _filter_text(value) -> str:
 
 
 def _direction(column, descending: bool):
-    """Empty values last either way, the same on SQLite and PostgreSQL."""
+    """Empty values last either way, the same on SQLite and PostgreSQL; text in the
+    reader's language (core.search)."""
+    column = sort_key(column)
     return (column.desc() if descending else column.asc()).nulls_last()
 
 
@@ -108,11 +111,12 @@ def _keyset(query, sort_col, id_col, descending: bool, cursor: str | None, direc
             if isinstance(last_id, bool) or not isinstance(last_id, int) or not (
                     0 < last_id <= limits.INT64[1]):
                 raise ValueError(last_id)
-            key = sa.tuple_(sort_col, id_col)
-            bound = sa.tuple_(sa.literal(value, sort_col.type), sa.literal(last_id))
+            # compared as ordered: both sides in the reader's language
+            key = sa.tuple_(sort_key(sort_col), id_col)
+            bound = sa.tuple_(sort_key(sa.literal(value, sort_col.type)), sa.literal(last_id))
             query = query.where(key < bound if order_desc else key > bound)
         except (ValueError, TypeError, InvalidOperation, json.JSONDecodeError):
             abort(400)
     if order_desc:
-        return query.order_by(sort_col.desc(), id_col.desc())
-    return query.order_by(sort_col.asc(), id_col.asc())
+        return query.order_by(sort_key(sort_col).desc(), id_col.desc())
+    return query.order_by(sort_key(sort_col).asc(), id_col.asc())
