@@ -200,42 +200,49 @@ class DatabaseStorage:
         db.session.commit()
         begin_writing()  # the request goes on as the writer it began as (SQLite)
 
+    def _counted(self, key, now, update, refused) -> Verdict:
+        """Run the conditional `update` on `key`'s row: allowed when it changed the row,
+        else `refused(row)`. Another request's reset (a sign-in that succeeded) or the
+        clean-up may delete the row between the insert and the update: then insert again."""
+        for _attempt in range(3):
+            self._ensure(key, now)
+            if db.session.execute(update, execution_options={
+                    "synchronize_session": False}).rowcount:
+                verdict = Verdict(True)
+                break
+            row = db.session.execute(
+                sa.select(RateLimit.at, RateLimit.wait).where(RateLimit.key == key)).first()
+            if row is not None:
+                verdict = refused(row)
+                break
+        else:  # pragma: no cover - deleted three times over: count nothing, refuse nothing
+            verdict = Verdict(True)
+        self._done()
+        return verdict
+
     def backoff(self, key, now, free, max_delay) -> Verdict:
-        self._ensure(key, now)
         t = RateLimit
         stale = t.expires < now
         hits = sa.case((stale, 1), else_=t.hits + 1)
         wait = sa.case((hits < free, 0.0), (sa.or_(stale, t.wait == 0), 2.0),
                        (t.wait * 2 > max_delay, float(max_delay)), else_=t.wait * 2)
-        done = db.session.execute(
-            sa.update(t).where(t.key == key, sa.or_(stale, t.wait == 0, t.at + t.wait <= now))
-            .values(hits=hits, at=sa.case((t.at > now, t.at), else_=now), wait=wait,
-                    expires=now + sa.case((wait > FORGET_AFTER, wait), else_=FORGET_AFTER)),
-            execution_options={"synchronize_session": False}).rowcount
-        verdict = Verdict(True)
-        if not done:
-            at, wait_ = db.session.execute(sa.select(t.at, t.wait).where(t.key == key)).one()
-            verdict = Verdict(False, at + wait_ - now)
-        self._done()
-        return verdict
+        update = (sa.update(t).where(t.key == key,
+                                     sa.or_(stale, t.wait == 0, t.at + t.wait <= now))
+                  .values(hits=hits, at=sa.case((t.at > now, t.at), else_=now), wait=wait,
+                          expires=now + sa.case((wait > FORGET_AFTER, wait),
+                                                else_=FORGET_AFTER)))
+        return self._counted(key, now, update, lambda row: Verdict(False, row.at + row.wait - now))
 
     def rate(self, key, now, limit, window, cost=1) -> Verdict:
-        self._ensure(key, now)
         t, interval = RateLimit, window / limit
         tat = sa.case((t.at > now, t.at), else_=now)
-        stmt = sa.update(t).where(t.key == key)
+        update = sa.update(t).where(t.key == key)
         if cost > 0:
-            stmt = stmt.where(tat + interval - now <= window + EPSILON)
+            update = update.where(tat + interval - now <= window + EPSILON)
         new_tat = tat + cost * interval
-        done = db.session.execute(
-            stmt.values(at=new_tat, expires=sa.case((new_tat > now, new_tat), else_=now)),
-            execution_options={"synchronize_session": False}).rowcount
-        verdict = Verdict(True)
-        if not done:
-            at = db.session.execute(sa.select(t.at).where(t.key == key)).scalar()
-            verdict = Verdict(False, max(at, now) + interval - window - now)
-        self._done()
-        return verdict
+        update = update.values(at=new_tat, expires=sa.case((new_tat > now, new_tat), else_=now))
+        return self._counted(key, now, update, lambda row: Verdict(
+            False, max(row.at, now) + interval - window - now))
 
     def reset(self, key) -> None:
         db.session.execute(sa.delete(RateLimit).where(RateLimit.key == key))

@@ -8,6 +8,7 @@ import socket
 import threading
 
 import pytest
+import sqlalchemy as sa
 
 from core import ratelimit
 from core.db import db
@@ -211,3 +212,26 @@ def test_redis_down_answers_try_again_not_500(db_url):
     init_db(app)
     answer = post(app, "admin", "admin", an_address())
     assert answer.status_code == 503 and answer.headers["Retry-After"] == "30"
+
+
+@pytest.mark.parametrize("call", ["backoff", "rate"])
+def test_a_row_reset_meanwhile_is_counted_anew_not_a_500(db_url, monkeypatch, call):
+    """Two sign-ins of one user at once: one succeeds and deletes the pair's row between the
+    other's insert and its update (seen as a 500 on PostgreSQL)."""
+    (app,) = workers(db_url, "database", count=1)
+    storage = app.extensions["erp.login_limits"].storage
+    ensure, calls = storage._ensure, []
+
+    def ensure_then_lose_it(key, now):
+        ensure(key, now)
+        calls.append(key)
+        if len(calls) == 1:  # the other request's reset lands here
+            db.session.execute(sa.delete(ratelimit.RateLimit))
+
+    monkeypatch.setattr(storage, "_ensure", ensure_then_lose_it)
+    with app.app_context():
+        args = (100.0, 5, 900) if call == "backoff" else (100.0, 3, 300)
+        assert getattr(storage, call)("key", *args).allowed
+        assert calls == ["key", "key"]
+        row = db.session.execute(sa.select(ratelimit.RateLimit)).scalar_one()
+        assert (row.hits if call == "backoff" else row.at) > 0
