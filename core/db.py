@@ -14,7 +14,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 # search paths import contains from here
 from core.search import contains as contains
-from core.search import register_sqlite
+from core.search import register_sqlite, watch_postgresql
 
 # Named constraints let migrations drop and alter them on every database.
 NAMING = {
@@ -84,7 +84,9 @@ class Model(db.Model):
 def configure_engine(engine: sa.Engine) -> None:
     """SQLite: WAL, foreign keys, a busy timeout, and real transactions around DDL (pysqlite
     otherwise commits before every CREATE/DROP, so a failed module enable could leave half
-    its tables behind)."""
+    its tables behind). PostgreSQL: its collations read on the first connection."""
+    if engine.dialect.name == "postgresql":
+        watch_postgresql(engine)
     if engine.dialect.name != "sqlite":
         return
 

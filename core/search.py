@@ -83,10 +83,23 @@ def register_sqlite(dbapi_conn) -> None:
 _ICU: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
+def watch_postgresql(engine) -> None:
+    """Read the database's ICU collations on the engine's first connection, so no request
+    pays (or counts) that query."""
+
+    @sa.event.listens_for(engine, "first_connect")
+    def _read(dbapi_conn, _record):
+        cur = dbapi_conn.cursor()
+        cur.execute("select collname from pg_collation where collprovider = 'i'")
+        _ICU[engine] = {row[0] for row in cur.fetchall()}
+        cur.close()
+        dbapi_conn.rollback()  # the connection goes to the pool outside a transaction
+
+
 def _icu_collations(engine) -> set[str]:
-    """The ICU collations a PostgreSQL database has, read once per engine (none when
-    PostgreSQL was built without ICU)."""
-    if engine not in _ICU:
+    """The ICU collations a PostgreSQL database has (none when PostgreSQL was built
+    without ICU)."""
+    if engine not in _ICU:  # an engine not made by core.db
         with engine.connect() as conn:
             _ICU[engine] = set(conn.exec_driver_sql(
                 "select collname from pg_collation where collprovider = 'i'").scalars())

@@ -68,6 +68,11 @@ def id_value(text) -> int:
     return value
 
 
+def _optional_whole(value):
+    """A number chosen in a select of fixed choices ("": none)."""
+    return None if value in (None, "") else int(value)
+
+
 def _optional_int(value):
     """A reference's id as a select posts it ("" or "0": none); ValueError (the field's
     error) for anything an id column cannot hold."""
@@ -264,9 +269,10 @@ def field_for(model, name: str):
     if column.foreign_keys:
         return SelectField(label, coerce=_optional_int, validate_choice=False,
                            validators=[DataRequired()] if required else [])
-    if info.get("choices"):
+    if info.get("choices"):  # an integer column's choices post as its numbers
+        coerce = _optional_whole if isinstance(column.type, sa.Integer) else str
         return SelectField(label, choices=_offered(info["choices"], column.nullable),
-                           validators=presence)
+                           coerce=coerce, validators=presence)
     kind = column.type
     if isinstance(kind, sa.Boolean):
         return BooleanField(label)

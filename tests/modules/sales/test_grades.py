@@ -29,7 +29,7 @@ def customers(app) -> dict[str, int]:
 def test_the_contacts_list_shows_filters_and_groups_by_grade(sales, admin_client):
     ids = customers(sales)
     page = admin_client.get("/contacts/partners").text
-    assert 'name="f.grade"' in page and 'class="col-grade">A<' in page
+    assert 'name="f.grade"' in page and 'class="col-grade" data-label="Grade">A<' in page
     only_a = admin_client.get("/contacts/partners?f.grade=A").text
     assert "Minh Long" in only_a and "Blue River" not in only_a and "Ungraded" not in only_a
     grouped = admin_client.get("/contacts/partners?group=grade").text
