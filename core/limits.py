@@ -126,11 +126,26 @@ def text_problem(text: str, max_length: int | None = None):
     return None
 
 
+class _Shown:
+    """A bound in a message, written as the reader writes numbers (1.000.000 in Vietnamese)
+    when the message is shown, not when it is made."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __str__(self):
+        from core.numbers import shown
+
+        value = self.value
+        places = max(0, -value.as_tuple().exponent) if isinstance(value, Decimal) else 0
+        return shown(value, places, places)
+
+
 def number_problem(value, low, high):
     if value < low or value > high:
         if low == 0 and high >= 10**9:
             return _l("Must not be negative.")
-        return _l("Must be between %(low)s and %(high)s.", low=low, high=high)
+        return _l("Must be between %(low)s and %(high)s.", low=_Shown(low), high=_Shown(high))
     return None
 
 

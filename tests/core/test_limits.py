@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -285,3 +286,16 @@ def test_signing_in_with_a_nul_is_refused(app):
     assert client.post("/login", data={"login": "admin\x00", "password": "x"}).status_code \
         == 400
     assert login(client)  # and the form still works
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("en", "Must be between -1,000,000.50 and 2,000,000.50."),
+    ("vi", "Phải nằm trong khoảng từ -1.000.000,50 đến 2.000.000,50."),
+])
+def test_a_range_message_writes_its_bounds_as_the_reader_does(app, lang, expected):
+    from flask_babel import force_locale
+
+    message = limits.number_problem(Decimal("9e9"), Decimal("-1000000.50"),
+                                    Decimal("2000000.50"))
+    with app.test_request_context(), force_locale(lang):
+        assert str(message) == expected
