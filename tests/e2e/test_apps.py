@@ -3,6 +3,7 @@ theme switchers change the page."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from .conftest import screenshot, sign_in
 
@@ -21,7 +22,7 @@ def test_enable_an_app_and_see_its_menu(page):
     assert card.get_attribute("data-state") == "available"
     screenshot(page, "apps")
     card.get_by_role("link", name="Enable").click()
-    assert page.locator("ul.plan-extra li").all_inner_texts() == ["Library", "Library bridge"]
+    expect(page.locator("ul.plan-extra li")).to_have_text(["Library", "Library bridge"])
     page.get_by_role("button", name="Confirm").click()
     page.wait_for_url("**/apps/")
     assert page.locator('[data-module="fx_loans"]').get_attribute("data-state") == "enabled"
