@@ -64,10 +64,11 @@ LEAD_ACTIONS = (
         summary="A quotation for the opportunity's customer"),
     Action("won", _l("Won"), services.mark_won, icon="trophy", style="success",
            done=_l("Marked as won."), when=_open),
-    Action("lost", _l("Lost"), lambda lead, lost_reason_id=None: services.mark_lost(
+    Action("lost", _l("Lost"), lambda lead, lost_reason_id: services.mark_lost(
         lead, lost_reason_id), icon="hand-thumbs-down", style="outline-danger",
         done=_l("Marked as lost."), when=lambda lead: lead.type == "opportunity" and _open(lead),
-        params=(Param("lost_reason_id", _l("Lost reason"), kind="id",
+        # why deals are lost is what the loss analysis reads: asked on every path
+        params=(Param("lost_reason_id", _l("Lost reason"), kind="id", required=True,
                       choices=lambda lead: choices_of(LostReason)),)),
     Action("reopen", _l("Reopen"), services.reopen, icon="arrow-counterclockwise",
            done=_l("Reopened."),

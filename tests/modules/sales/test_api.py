@@ -174,8 +174,13 @@ def test_lead_actions(sales, api):
     assert api("POST", f"sale.lead/{waiting}/reopen").json["outcome"] == "open"
     lost = api("POST", f"sale.lead/{waiting}/lost", {"lost_reason_id": "two"})
     assert lost.status_code == 422
-    lost = api("POST", f"sale.lead/{waiting}/lost").json
-    assert (lost["outcome"], lost["probability"]) == ("lost", "0.00")
+    unexplained = api("POST", f"sale.lead/{waiting}/lost")
+    assert unexplained.status_code == 422 and "lost_reason_id" in unexplained.text
+    with sales.app_context():
+        reason = db.session.execute(sa.text("SELECT min(id) FROM sale_lost_reason")).scalar()
+    lost = api("POST", f"sale.lead/{waiting}/lost", {"lost_reason_id": reason}).json
+    assert (lost["outcome"], lost["probability"], lost["lost_reason_id"]) == (
+        "lost", "0.00", reason)
 
 
 def test_the_pool_limit_in_the_api(sales, api):

@@ -206,6 +206,13 @@ def test_lead_buttons_claim_convert_win_and_lose(sales, sam_client):
     with sales.app_context():
         reason = db.session.execute(sa.text(
             "SELECT id FROM sale_lost_reason WHERE name = 'No budget'")).scalar()
+    page = sam_client.get(f"/sales/leads/{other}").text
+    asked = page.split('class="action-params action-lost"')[1].split("</details>")[0]
+    assert 'name="lost_reason_id" required' in asked and '<option value="">' in asked
+    unexplained = sam_client.post(f"/sales/leads/{other}/lost", follow_redirects=True)
+    assert "This field is required." in unexplained.text
+    with sales.app_context():
+        assert db.session.get(Lead, other).outcome == "open"
     assert sam_client.post(f"/sales/leads/{other}/lost",
                            data={"lost_reason_id": reason}).status_code == 302
     with sales.app_context():
