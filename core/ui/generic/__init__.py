@@ -9,15 +9,16 @@ from .base import ViewsCore
 from .board import BoardMixin
 from .calendar import CalendarMixin
 from .declarations import Board, Calendar, Column, Filter, Report, team_filter
+from .export import ExportMixin
 from .extensions import Extension, ExtensionsMixin
 from .form import FormMixin
 from .listing import ListMixin
 from .report import ReportMixin
-from .transfer import TransferMixin
+from .transfer import ImportMixin
 
 
 class ModelViews(ListMixin, FormMixin, ActionsMixin, BoardMixin, CalendarMixin, ReportMixin,
-                 TransferMixin, ExtensionsMixin, ViewsCore):
+                 ExportMixin, ImportMixin, ExtensionsMixin, ViewsCore):
     """A model's generic views: the fields declared in ViewsCore, each kind of view from its
     mixin; `register(bp)` adds the routes the declaration asks for."""
 

@@ -1,24 +1,16 @@
-"""CSV in and out, one implementation for every generic list.
+"""CSV import, one implementation for every generic list (export.py writes what it reads).
 
-Export: what the filters select, the list's columns (labels as headers) and then `id`, in
-a form the import reads back: references by their shown name, tags as names joined by
-"; ", booleans 1/0, dates ISO, text in the reader's language; a text cell that a
-spreadsheet would take for a formula (=, +, -, @, tab, CR) or that starts with a quote is
-written after a single quote, which the import strips again.
-
-Import: upload, map the columns (offered when a header names no field), preview every
+Upload, map the columns (offered when a header names no field), preview every
 row's errors, then import all rows or none, or only the valid rows (the rejected ones are
 a CSV to download, with the reason in an extra column). A row with an `id` updates that
 record, through core.records.save like a form. References are matched by name, code or id
 (case-insensitive; a name several records carry is the row's error). Every row is
 processed, in batches; the result counts the records created, updated and rejected.
 
-Large ones are background tasks (core.tasks: `core.import`, `core.export`) that the user
-follows under "My background tasks": an import of more than ERP_IMPORT_INLINE_ROWS rows
-is applied by a worker, with its progress shown, and an export of more than
-ERP_EXPORT_INLINE_ROWS rows is written by a worker to a file the user downloads from
-there. The preview files (instance/imports/) and the exported files (instance/exports/)
-are removed when done with, and expire (core.tasks.cleanup)."""
+A large one is a background task (core.tasks: `core.import`) that the user follows under
+"My background tasks": an import of more than ERP_IMPORT_INLINE_ROWS rows is applied by a
+worker, with its progress shown. The preview files (instance/imports/) are removed when
+done with, and expire (core.tasks.cleanup)."""
 from __future__ import annotations
 
 import contextlib
@@ -29,11 +21,9 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from flask import (
-    Response,
     abort,
     current_app,
     flash,
@@ -41,7 +31,6 @@ from flask import (
     render_template,
     request,
     send_file,
-    stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
@@ -59,8 +48,6 @@ from core.records import save
 
 from .. import forms as model_forms
 from .csvfiles import (
-    _csv_value,
-    _neutral,
     _unquote,
     imports_dir,
     preview_path,
@@ -68,7 +55,6 @@ from .csvfiles import (
     table_rows,
     write_rejected,
 )
-from .keyset import _direction
 
 PREVIEW_ROWS = 200  # the rows the preview shows; every row is checked and imported
 BATCH = 500  # rows checked and saved at a time
@@ -98,55 +84,8 @@ class Outcome:
                  created=self.created, updated=self.updated, rejected=len(self.rejected))
 
 
-class TransferMixin:
-    # -- export --------------------------------------------------------------------------
-    def export_query(self):
-        """What the filters select (not only this page), sorted as the list is, with the
-        shown values of joined columns: (query, related)."""
-        sort_name, descending = self.sort()
-        sort_col = self.sql(sort_name)
-        query, related = self.with_related(self.filtered_query())
-        return query.order_by(_direction(sort_col, descending), self.model.id), related
-
-    def csv_chunks(self, query, related, step=None):
-        """The CSV text of the export, a line at a time; `step(n)` after each row. The
-        list's columns, then `id` (which the import reads to update the record)."""
-        columns = self.list_columns()
-        with_id = all(c.name != "id" for c in columns)
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow([_neutral(self.label(c.name)) for c in columns]
-                        + (["id"] if with_id else []))
-        yield "\ufeff" + out.getvalue()  # a BOM, so spreadsheet programs read UTF-8
-        rows = self.related_values(
-            db.session.execute(query.execution_options(yield_per=1000)), related)
-        for number, (record, values) in enumerate(rows, start=1):
-            out.seek(0)
-            out.truncate()
-            writer.writerow([_neutral(_csv_value(
-                values.get(c.name) if c.related or c.computed else self.value(record, c.name)))
-                for c in columns] + ([record.id] if with_id else []))
-            yield out.getvalue()
-            if step is not None:
-                step(number)
-
-    def export_view(self):
-        """Everything the filters select, as CSV: streamed, or, past
-        ERP_EXPORT_INLINE_ROWS rows, written to a file by a background task."""
-        query, related = self.export_query()
-        limit = current_app.config["ERP_EXPORT_INLINE_ROWS"]
-        counted = db.session.execute(sa.select(sa.func.count()).select_from(
-            query.order_by(None).limit(limit + 1).subquery())).scalar()
-        if counted > limit:
-            task = tasks.enqueue("core.export", {
-                "model": self.model_name, "views": self.name,
-                "query": urlencode(request.args.to_dict(flat=False), doseq=True)},
-                subject=_(self.title))
-            db.session.commit()
-            return redirect(url_for("tasks.detail", task_id=task.id))
-        headers = {"Content-Disposition": f'attachment; filename="{self.name}.csv"'}
-        return Response(stream_with_context(self.csv_chunks(query, related)),
-                        mimetype="text/csv", headers=headers)
+class ImportMixin:
+    """The import of a generic list's records."""
 
     # -- import: columns -------------------------------------------------------------------
     def import_fields(self) -> list[str]:
