@@ -8,6 +8,8 @@ FLASK := $(PY) -m flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+# one test process per core; a file's tests stay in one process (they share its Redis db)
+TEST_WORKERS ?= auto
 # apt-get needs root; use sudo when we are not.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -49,7 +51,7 @@ test: venv system-deps lint
 	else \
 	  echo "PostgreSQL does not answer: database tests run on SQLite only"; \
 	fi; \
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 translations: venv
 	$(PY) bin/translations.py
