@@ -1,12 +1,17 @@
 """A salesperson's day on a phone, in Vietnamese and in Chinese, on the demo: every page
-and every answer to what they do (a claim, a form with mistakes, a search) reads in their
-language, with no script error, no CSP violation and nothing wider than the screen."""
+and every answer to what they do (a claim, a call marked done, a search typed without
+accents, a form with mistakes) reads in their language, with no script error, no CSP
+violation and nothing wider than the screen."""
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from core import demo
+from core.activities.models import Activity
+from core.auth.models import User
+from core.db import db
 from core.modules import get_registry, lifecycle
 
 from .conftest import console_error
@@ -36,7 +41,8 @@ def phone(request, browser, demo_app):
     problems: list[str] = []
     page.on("pageerror", lambda exc: problems.append(str(exc)))
     page.on("console", lambda m: problems.append(m.text) if console_error(m) else None)
-    page.base_url, page.lang = demo_app.config["LIVE_URL"], lang
+    page.base_url, page.lang, page.app = demo_app.config["LIVE_URL"], lang, demo_app
+    page.login = login
     page.goto(page.base_url + "/login")
     page.fill("input[name=login]", login)
     page.fill("input[name=password]", "demo")
@@ -79,6 +85,22 @@ def test_a_salespersons_day_on_a_phone(phone):
     expect(page.locator(".alert").first).to_be_visible()
     reads_well(page)
     open_first(page, "/sales/leads")
+    # the day's first call, marked done on its lead's page, and the next one scheduled
+    with page.app.app_context():
+        call = db.session.execute(
+            sa.select(Activity.id, Activity.res_id).join(User, User.id == Activity.assignee_id)
+            .where(User.login == page.login, Activity.state == "planned",
+                   Activity.res_model == "sale.lead").order_by(Activity.due_at)).first()
+    visit(page, f"/sales/leads/{call.res_id}")
+    item = page.locator(f'.activities-planned li[data-activity="{call.id}"]')
+    item.locator("summary").click()
+    item.locator("input[name=outcome]").fill("OK")
+    item.locator('button[name="then"]').click()
+    page.wait_for_load_state()
+    reads_well(page)  # the new activity's form, about the same lead
+    with page.app.app_context():
+        assert db.session.get(Activity, call.id).state == "done"
+    visit(page, "/activities/activities/calendar?mode=week")
     visit(page, "/sales/opportunities/board")
     open_first(page, "/sales/opportunities")
     visit(page, "/sales/opportunities/calendar")
@@ -87,6 +109,9 @@ def test_a_salespersons_day_on_a_phone(phone):
     open_first(page, "/billing/invoices")
     visit(page, "/billing/receivables")
     open_first(page, "/contacts/partners")
+    # typed without accents, as on a phone's keyboard: "nguyen" finds "Nguyễn"
+    visit(page, "/contacts/partners?q=nguyen")
+    expect(page.locator("table.record-list tbody").first).to_contain_text("Nguyễn Thị Mai")
     # a form sent with a mistake answers in their language and keeps them on it
     visit(page, "/contacts/partners/new")
     page.locator("form.record-form button[type=submit]").first.click()
