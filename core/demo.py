@@ -19,6 +19,8 @@ DEMO_USERS = [
     ("demo", "demo", "Nguyễn Thị Lan", "vi", {"core.user"}),
     ("demo_zh", "demo", "王伟", "zh_CN", {"core.user"}),
 ]
+# where the demo's salespeople work: their calendars show their own office hours
+DEMO_ZONES = {"demo": "Asia/Ho_Chi_Minh", "demo_zh": "Asia/Shanghai"}
 
 
 # Companies and their people, as a Vietnamese, Chinese and international business meets them.
@@ -66,9 +68,21 @@ DEMO_ACTIVITIES = {
 }
 
 
+def _zone(user) -> ZoneInfo:
+    return ZoneInfo(user.tz or current_app.config.get("ERP_DEFAULT_TIMEZONE") or "UTC")
+
+
+def office_hour(user, days: int, hour: int, minute: int = 0):
+    """`hour`:`minute` in the user's time zone, `days` from today: naive UTC, as stored."""
+    zone = _zone(user)
+    day = utcnow().replace(tzinfo=ZoneInfo("UTC")).astimezone(zone) + timedelta(days=days)
+    local = day.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+
+
 def later_today(user) -> object:
     """A time (naive UTC) between now and the end of the user's day, in their time zone."""
-    zone = ZoneInfo(user.tz or current_app.config.get("ERP_DEFAULT_TIMEZONE") or "UTC")
+    zone = _zone(user)
     now = utcnow()
     local = now.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone)
     end = (local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1))
@@ -88,8 +102,7 @@ def _load_activities() -> int:
         contacts = db.session.execute(sa.select(Partner.id).where(
             Partner.salesperson_id == user.id).order_by(Partner.id)).scalars().all()
         for i, (subject, kind, days) in enumerate(DEMO_ACTIVITIES[lang]):
-            due = later_today(user) if days is None else (
-                utcnow() + timedelta(days=days)).replace(minute=0, second=0, microsecond=0)
+            due = later_today(user) if days is None else office_hour(user, days, 9 + 2 * i)
             db.session.add(Activity(
                 subject=subject, kind=kind, assignee_id=user.id, due_at=due,
                 duration_minutes=60 if kind == "meeting" else 15, created_by_id=user.id,
@@ -134,7 +147,7 @@ def load_all(registry) -> list[str]:
         for login, password, name, lang, groups in DEMO_USERS:
             if db.session.execute(sa.select(User.id).where(User.login == login)).first():
                 continue
-            user = User(login=login, name=name, lang=lang)
+            user = User(login=login, name=name, lang=lang, tz=DEMO_ZONES.get(login))
             user.set_password(password)
             user.set_groups(groups)
             db.session.add(user)

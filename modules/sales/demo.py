@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from core.activities.models import Activity
 from core.auth.models import Team, User
 from core.db import db, utcnow
+from core.demo import office_hour
 from core.partners.models import Partner
 
 from . import services
@@ -62,9 +63,9 @@ def said(phrases: dict, user) -> str:
 
 
 def plan_on(record, user, subject: str, days: int, **values) -> None:
-    """An activity about `record` (its page's Activities panel), `days` from now at 03:00 UTC
-    (10:00 in Hanoi)."""
-    due = (utcnow() + timedelta(days=days)).replace(hour=3, minute=0, second=0, microsecond=0)
+    """An activity about `record` (its page's Activities panel), `days` from now at 10:00
+    where the user works."""
+    due = office_hour(user, days, 10)
     db.session.add(Activity(
         subject=subject, assignee_id=user.id, created_by_id=user.id, due_at=due,
         partner_id=getattr(record, "partner_id", None), res_model=record.__model__,
@@ -118,8 +119,7 @@ def load() -> None:
             subject=f"{FIRST_CALL.get(users_by_id[record.user_id].lang, FIRST_CALL['en'])}: "
                     f"{record.contact_name or record.name}",
             kind="call", assignee_id=record.user_id, created_by_id=record.user_id,
-            due_at=(utcnow() + timedelta(days=i * 2 - 1)).replace(minute=0, second=0,
-                                                                  microsecond=0),
+            due_at=office_hour(users_by_id[record.user_id], i * 2 - 1, 9 + i % 7),
             duration_minutes=15, res_model="sale.lead", res_id=record.id))
     stages = dict(db.session.execute(sa.select(Stage.name, Stage)).all())
     partners = dict(db.session.execute(sa.select(Partner.name, Partner.id).where(

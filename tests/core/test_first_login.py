@@ -39,3 +39,15 @@ def test_the_demo_has_a_company_address_and_activities(app):
         on_contacts = db.session.execute(sa.select(sa.func.count()).select_from(Activity).where(
             Activity.partner_id.is_not(None))).scalar()
         assert on_leads and on_contacts
+    # the salespeople's calendars show their own office hours, not 3 a.m. (UTC's morning)
+    from zoneinfo import ZoneInfo
+
+    with app.app_context():
+        for login, zone in demo.DEMO_ZONES.items():
+            user = db.session.get(User, users[login])
+            assert user.tz == zone
+            due = db.session.execute(sa.select(Activity.due_at).where(
+                Activity.assignee_id == user.id, Activity.state == "planned")).scalars().all()
+            hours = {d.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(zone)).hour
+                     for d in due}
+            assert due and hours <= set(range(8, 24)), (login, hours)  # later_today: to 24
