@@ -109,6 +109,15 @@ def test_a_salespersons_day_on_a_phone(phone):
     open_first(page, "/billing/invoices")
     visit(page, "/billing/receivables")
     open_first(page, "/contacts/partners")
+    # a file attached to the contact: the picker speaks their language, names the file
+    picker = page.locator(".timeline .file-picker")
+    picker.locator("input[type=file]").set_input_files(files=[{
+        "name": "báo-giá.txt", "mimeType": "text/plain", "buffer": b"quote"}])
+    expect(picker.locator(".file-chosen")).to_have_text("báo-giá.txt")
+    picker.locator("xpath=ancestor::form").locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    expect(page.locator(".timeline-entries")).to_contain_text("báo-giá.txt")
+    reads_well(page)
     # typed without accents, as on a phone's keyboard: "nguyen" finds "Nguyễn"
     visit(page, "/contacts/partners?q=nguyen")
     expect(page.locator("table.record-list tbody").first).to_contain_text("Nguyễn Thị Mai")

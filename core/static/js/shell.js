@@ -13,3 +13,13 @@
   phone.addEventListener("change", fit);
   fit();
 })();
+
+// A file picker (core/_form.html file_picker) names the chosen file beside its button.
+document.addEventListener("change", function (event) {
+  "use strict";
+  var input = event.target;
+  if (!input.matches || !input.matches(".file-picker input[type=file]")) return;
+  var shown = input.closest(".file-picker").querySelector(".file-chosen");
+  var names = Array.prototype.map.call(input.files, function (f) { return f.name; });
+  shown.textContent = names.length ? names.join(", ") : shown.dataset.none;
+});
