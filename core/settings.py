@@ -1,5 +1,7 @@
 """Deployment settings an administrator changes in the web UI (Settings → General): a small
-key/value table, read once per request (or app context) and cached there.
+key/value table, cached per process and read again only when the `settings` counter (or
+`modules`, which a restore moves) has moved since (core.modules.models): no query per
+request for them.
 
 Keys in use: `default_theme`, `default_locale`, `default_timezone`, `currency`, and the
 company's details (`COMPANY_KEYS`). A key without a row
@@ -7,7 +9,7 @@ falls back to the caller's default (usually the matching `ERP_DEFAULT_*` configu
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import g, has_app_context
+from flask import current_app, g, has_app_context
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import db
@@ -21,15 +23,24 @@ class Setting(db.Model):
 
 
 def _all() -> dict[str, str | None]:
-    """Every setting, loaded with one query the first time a request (or app context) asks."""
+    """Every setting: the request's own copy (what it writes shows at once), made from the
+    process's cache while the counters have not moved."""
     cached = g.get("_erp_settings")
     if cached is None:
-        try:
-            rows = db.session.execute(sa.select(Setting.key, Setting.value)).all()
-        except sa.exc.DatabaseError:  # not initialised yet: no settings
-            db.session.rollback()
-            rows = []
-        cached = g._erp_settings = {key: value for key, value in rows}
+        from core.modules.models import request_counters
+
+        counters = request_counters()
+        version = None if counters is None else (counters.get("settings", 0),
+                                                 counters.get("modules", 0))
+        shared = current_app.extensions.setdefault("erp.settings", {})
+        if version is None or shared.get("version") != version:
+            try:
+                rows = db.session.execute(sa.select(Setting.key, Setting.value)).all()
+            except sa.exc.DatabaseError:  # not initialised yet: no settings
+                db.session.rollback()
+                rows = []
+            shared.update(version=version, values={key: value for key, value in rows})
+        cached = g._erp_settings = dict(shared["values"])
     return cached
 
 
@@ -43,10 +54,13 @@ def get_setting(key: str, default: str | None = None) -> str | None:
 def set_setting(key: str, value: str | None) -> None:
     """Store a setting (None or "" removes it, so the default applies again). The caller
     commits."""
+    from core.modules.models import bump_counter
+
     if value is None or value == "":
         db.session.execute(sa.delete(Setting).where(Setting.key == key))
     else:
         db.session.merge(Setting(key=key, value=value))
+    bump_counter("settings")  # every process reads them again once this commits
     _all()[key] = value or None
 
 

@@ -12,6 +12,7 @@ from .fields import BOOL_PATTERN
 ERROR = {"$ref": "#/components/responses/Error"}
 MAX_LIMIT = 500
 MAX_OFFSET = limits.INT32[1]
+TOTAL_CAP = 10_000  # a list's total is counted this far, unless asked for exactly
 
 
 def build_spec(resources: dict) -> dict:
@@ -57,13 +58,22 @@ def build_spec(resources: dict) -> dict:
                     {"name": "order", "in": "query",
                      "schema": {"type": "string", "pattern": order_pattern(r)},
                      "description": "comma-separated fields, '-' for descending"},
+                    {"name": "exact_total", "in": "query", "schema": {
+                        "type": "string", "pattern": BOOL_PATTERN, "default": "false"},
+                     "description": f"true: count every matching record; otherwise `total` "
+                                    f"is exact up to {TOTAL_CAP} and `total_exact` says "
+                                    f"whether there are more"},
                     *filters,
                 ],
                 "responses": {"200": {"description": "A page of records", "content": {
                     "application/json": {"schema": {
-                        "type": "object", "required": ["items", "total"], "properties": {
+                        "type": "object", "required": ["items", "total", "total_exact"],
+                        "properties": {
                             "items": {"type": "array", "items": item},
-                            "total": {"type": "integer"}}}}}},
+                            "total": {"type": "integer", "description": (
+                                f"the matching records, or {TOTAL_CAP} when total_exact is "
+                                f"false: at least that many")},
+                            "total_exact": {"type": "boolean"}}}}}},
                     **_errors(400, 401, 403)},
             },
             "post": {

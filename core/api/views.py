@@ -15,9 +15,10 @@ from core.auth.models import ApiToken
 from core.db import begin_writing, db, end_writing
 from core.errors import CODES, _message
 from core.modules import get_registry
+from core.modules.models import request_counters
 
-from .fields import BOOL_PATTERN, INT_PATTERN
-from .openapi import MAX_LIMIT, MAX_OFFSET, build_spec, order_pattern
+from .fields import BOOL_PATTERN, INT_PATTERN, parse_bool
+from .openapi import MAX_LIMIT, MAX_OFFSET, TOTAL_CAP, build_spec, order_pattern
 from .resource import ApiError, Resource
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -44,6 +45,7 @@ def _authenticate():
     user, stale = ApiToken.find(token.strip())
     if user is None:
         raise ApiError(401, "unauthorized", _l("This API token is not valid or was revoked."))
+    get_registry().sync(request_counters())  # read with the token, in one statement
     if stale is not None:  # its last use, at most once a minute, in a short writer
         reading = request.method in ("GET", "HEAD", "OPTIONS")  # transaction of its own
         db.session.commit()  # (what the request read so far; nothing is written yet)
@@ -58,18 +60,18 @@ def _authenticate():
 
 @bp.errorhandler(ApiError)
 def _api_error(exc: ApiError):
-    db.session.rollback()  # a failed request changes nothing
-    body = {"code": exc.code, "message": str(exc.message)}
-    if exc.details:
+    body = {"code": exc.code, "message": str(exc.message)}  # in the user's language: read
+    if exc.details:                                     # before the rollback expires them
         body["details"] = exc.details
+    db.session.rollback()  # a failed request changes nothing
     return jsonify({"error": body}), exc.status
 
 
 @bp.errorhandler(HTTPException)
 def _http_error(exc: HTTPException):
-    db.session.rollback()
     code = exc.code or 500
     response = jsonify({"error": {"code": CODES.get(code, "error"), "message": _message(code)}})
+    db.session.rollback()
     if getattr(exc, "valid_methods", None):  # 405: the methods this URL takes
         response.headers["Allow"] = ", ".join(exc.valid_methods)
     return response, code
@@ -178,14 +180,27 @@ def list_records(model):
     if not re.fullmatch(order_pattern(resource), order):
         raise ApiError(400, "invalid_parameter", _l("Some query parameters are not valid."),
                        {"order": [str(_l("Cannot sort by %(name)s.", name=order))]})
+    exact = request.args.get("exact_total", "false")
+    if not re.fullmatch(BOOL_PATTERN, exact):
+        raise ApiError(400, "invalid_parameter", _l("Some query parameters are not valid."),
+                       {"exact_total": [str(_l("Expected true or false."))]})
     filters = {k: v for k, v in request.args.items()
-               if k not in ("limit", "offset", "order", "translations")}
+               if k not in ("limit", "offset", "order", "translations", "exact_total")}
     query = resource.filtered(access.select_for(resource.cls), filters)
-    total = db.session.execute(
-        sa.select(sa.func.count()).select_from(query.order_by(None).subquery())).scalar()
-    query = resource.ordered(query, order)
-    records = db.session.execute(query.limit(limit).offset(offset)).scalars().all()
-    return jsonify({"items": resource.dump_many(records), "total": total})
+    # the total rides on the page's own statement (a subquery the database runs once),
+    # counted up to the cap: a count of the whole table grows with it
+    matching = query.order_by(None)
+    exact = parse_bool(exact)
+    if not exact:
+        matching = matching.limit(TOTAL_CAP + 1)
+    counted = sa.select(sa.func.count()).select_from(matching.subquery())
+    rows = db.session.execute(resource.ordered(query, order).add_columns(
+        counted.scalar_subquery()).limit(limit).offset(offset)).all()
+    # an empty page: past the end (counted then), or nothing matches
+    total = rows[0][1] if rows else db.session.execute(counted).scalar() if offset else 0
+    whole = exact or total <= TOTAL_CAP
+    return jsonify({"items": resource.dump_many([row[0] for row in rows]),
+                    "total": total if whole else TOTAL_CAP, "total_exact": whole})
 
 
 @bp.route("/<model>", methods=["POST"])

@@ -65,6 +65,9 @@ class User(UserMixin, db.Model):
     # sessions sets them): its key is what the session and remember cookies carry.
     session_key = None
     session_id = None
+    # the group ids read with the user by the request's sign-in (groups_column), so that
+    # rights cost no query of their own; None: read them from the memberships
+    _preloaded_groups = None  # a frozenset once read
 
     def get_id(self) -> str | None:
         """Flask-Login's id for the cookies: the session's key, never the user's id, so that
@@ -91,13 +94,33 @@ class User(UserMixin, db.Model):
 
     @property
     def group_ids(self) -> set[str]:
+        if self._preloaded_groups is not None:
+            return set(self._preloaded_groups)
         return {m.group_id for m in self.memberships}
+
+    @classmethod
+    def signed_in(cls, row_entity, *where, counters=()):
+        """The statement that reads a sign-in (a token, a session) with its user and the
+        user's group ids, in one: (row, user, groups joined by ",", *counters' values)."""
+        from core.modules.models import StateCounter
+
+        groups = (sa.select(sa.func.aggregate_strings(UserGroup.group_id, ","))
+                  .where(UserGroup.user_id == cls.id).correlate(cls).scalar_subquery())
+        values = [sa.select(StateCounter.value).where(StateCounter.key == key)
+                  .scalar_subquery() for key in counters]
+        return (sa.select(row_entity, cls, groups, *values)
+                .join(cls, cls.id == row_entity.user_id)
+                .where(*where).options(sa.orm.lazyload(cls.memberships)))
+
+    def preload_groups(self, joined: str | None) -> None:
+        self._preloaded_groups = frozenset(filter(None, (joined or "").split(",")))
 
     @property
     def is_admin(self) -> bool:
         return ADMIN_GROUP in self.group_ids
 
     def set_groups(self, group_ids) -> None:
+        self._preloaded_groups = None
         wanted = set(group_ids)
         self.memberships = [m for m in self.memberships if m.group_id in wanted] + [
             UserGroup(group_id=g) for g in sorted(wanted - self.group_ids)
@@ -177,15 +200,19 @@ class ApiToken(db.Model):
     @classmethod
     def find(cls, token: str) -> tuple[User | None, ApiToken | None]:
         """The active user a token signs in, and the token when its last use is older
-        than a minute (the caller writes it then: not a write per request)."""
-        record = db.session.execute(
-            sa.select(cls).where(cls.token_hash == cls.digest(token), cls.revoked_at.is_(None))
-        ).scalar()
-        if record is None:
+        than a minute (the caller writes it then: not a write per request). The same
+        statement reads the state counters (core.modules.models.COUNTERS) into `g`: an
+        API request's whole sign-in is one statement."""
+        from core.modules.models import COUNTERS, keep_counters
+
+        found = db.session.execute(User.signed_in(
+            cls, cls.token_hash == cls.digest(token), cls.revoked_at.is_(None),
+            counters=COUNTERS)).first()
+        if found is None or not found[1].active:
             return None, None
-        user = db.session.get(User, record.user_id)
-        if user is None or not user.active:
-            return None, None
+        record, user, groups, *values = found
+        keep_counters(dict(zip(COUNTERS, values, strict=True)))
+        user.preload_groups(groups)
         stale = record.last_used_at is None or record.last_used_at < utcnow() - TOUCH_EVERY
         return user, record if stale else None
 

@@ -63,14 +63,14 @@ def load(key) -> User | None:
     if not isinstance(key, str) or not 20 <= len(key) <= 100:
         return None  # e.g. a cookie from before sessions were rows: a user's id
     now = utcnow()
-    row = db.session.execute(
-        sa.select(UserSession).where(UserSession.key_hash == UserSession.digest(key),
-                                     live(now))).scalar()
-    if row is None or not row.user.active:
+    found = db.session.execute(User.signed_in(
+        UserSession, UserSession.key_hash == UserSession.digest(key), live(now))).first()
+    if found is None or not found[1].active:
         return None
+    row, user, groups = found
+    user.preload_groups(groups)
     if now - row.last_seen_at >= SEEN_EVERY:
         g._erp_session_seen = row.id  # written when the request ends (save_last_seen)
-    user = row.user
     user.session_key, user.session_id = key, row.id
     return user
 

@@ -25,7 +25,8 @@ def init_app(app) -> ModuleRegistry:
             # requests that write hold the SQLite write lock from the start (core.busy runs
             # again as a writer a GET that turns out to write and loses the race)
             begin_writing()
-        registry.sync()
+        if request.blueprint != "api" or request.endpoint == "api.openapi":
+            registry.sync()  # the API reads the counters with its token (core.api.views)
         if request.blueprint:
             owner = registry.blueprint_owner.get(request.blueprint.split(".")[0])
             if owner and not registry.is_enabled(owner):

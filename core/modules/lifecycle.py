@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from core.db import db, utcnow
 
 from . import migrations, validation
-from .models import ModuleRecord, StateCounter
+from .models import ModuleRecord, bump_counter
 
 
 class LifecycleError(Exception):
@@ -155,12 +155,7 @@ class _transaction:
 
     def __enter__(self):
         conn = db.session.connection()
-        bumped = conn.execute(
-            sa.update(StateCounter).where(StateCounter.key == "modules")
-            .values(value=StateCounter.value + 1)
-        ).rowcount
-        if not bumped:
-            conn.execute(sa.insert(StateCounter).values(key="modules", value=1))
+        bump_counter("modules", conn)
         return conn, migrations.alembic_config(self.registry, conn)
 
     def __exit__(self, exc_type, exc, tb):

@@ -22,7 +22,7 @@ from core.db import db
 
 from .discovery import discover
 from .manifest import Manifest, ManifestError, read_manifest
-from .models import INSTALLED, ModuleRecord, StateCounter
+from .models import INSTALLED, ModuleRecord, read_counters
 
 log = logging.getLogger(__name__)
 CORE = "core"
@@ -257,17 +257,16 @@ class ModuleRegistry:
         return sorted(t for t, owner in self.model_owner.items() if owner == name)
 
     # -- state -----------------------------------------------------------------------
-    def sync(self) -> None:
-        """Reload the enabled set if any process changed it since we last looked."""
-        try:
-            version = db.session.execute(
-                sa.select(StateCounter.value).where(StateCounter.key == "modules")
-            ).scalar()
-        except sa.exc.DatabaseError:  # not initialised yet: nothing is enabled
-            db.session.rollback()
+    def sync(self, counters: dict | None | bool = False) -> None:
+        """Reload the enabled set if any process changed it since we last looked:
+        `counters` as the request read them (models.read_counters), else read now."""
+        if counters is False:
+            counters = read_counters()
+        if counters is None:  # not initialised yet: nothing is enabled
             self._set_states({}, None)
             return
-        if version != self.version or version is None:
+        version = counters.get("modules", 0)  # 0: no module ever changed state
+        if version != self.version:
             rows = db.session.execute(sa.select(ModuleRecord)).scalars().all()
             self._set_states(
                 {r.name: {"state": r.state, "installed_version": r.installed_version}
