@@ -16,6 +16,7 @@ import click
 import sqlalchemy as sa
 from sqlalchemy import event
 
+from bench.cost import bench_cost
 from bench.fuzz import bench_fuzz
 from bench.load import bench_load
 
@@ -35,6 +36,7 @@ class BenchGroup(click.Group):
         super().__init__("bench", help="Benchmarks and data generators; they print figures "
                                        "(modules add theirs with module.bench).")
         self.add_command(bench_lists)
+        self.add_command(bench_cost)
         self.add_command(bench_load)
         self.add_command(bench_fuzz)
         self.registry = registry

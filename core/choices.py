@@ -8,7 +8,6 @@ values are the same in every language; the labels, and their order, are the read
 from __future__ import annotations
 
 import functools
-import unicodedata
 from collections.abc import Mapping
 
 from babel import Locale
@@ -16,18 +15,13 @@ from flask import has_request_context
 from flask_babel import get_locale
 
 from core import translatable
+from core.search import fold, sort_text
 
 # two-letter territory codes CLDR names that ISO 3166-1 does not assign to a country:
 # groupings, test data, and reserved codes (Ascension, Canary Islands, ...); Kosovo's XK,
 # though user-assigned, is what everyone uses for it
 NOT_COUNTRIES = {"EU", "EZ", "QO", "UN", "XA", "XB", "ZZ",
                  "AC", "CP", "CQ", "DG", "EA", "IC", "TA"}
-
-
-def sort_key(text: str) -> str:
-    """Names in a picker sort as readers expect: "Đức" with the D's, case aside."""
-    return "".join(c for c in unicodedata.normalize("NFD", text.casefold())
-                   if not unicodedata.combining(c)).replace("đ", "d")
 
 
 def _locale() -> Locale:
@@ -39,8 +33,9 @@ def _country_names(locale: str) -> dict[str, str]:
     names = Locale.parse(locale).territories
     codes = [c for c in Locale("en").territories
              if len(c) == 2 and c.isalpha() and c not in NOT_COUNTRIES]
+    language = locale.split("_")[0]  # names as readers expect: "Đức" among the D's
     return dict(sorted(((c, names.get(c, c)) for c in codes),
-                       key=lambda item: sort_key(item[1])))
+                       key=lambda item: sort_text(item[1], language)))
 
 
 class Countries(Mapping):
@@ -83,12 +78,12 @@ def matching(choices: Mapping, text: str):
     reader's language or in English ("Singapore", "新加坡"), case aside; else None."""
     from flask_babel import force_locale
 
-    wanted = sort_key(text.strip())
+    wanted = fold(text.strip())
     for value, label in choices.items():
-        if sort_key(str(value)) == wanted or sort_key(str(label)) == wanted:
+        if fold(str(value)) == wanted or fold(str(label)) == wanted:
             return value
     if has_request_context() and str(_locale()) != "en":
         with force_locale("en"):
             return next((value for value, label in choices.items()
-                         if sort_key(str(label)) == wanted), None)
+                         if fold(str(label)) == wanted), None)
     return None

@@ -7,9 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from core import access
-from core.db import contains, db
+from core.db import db
 from core.modules import get_registry
-from core.search import sort_key
+from core.search import contains_any, sort_key
 
 from . import sessions
 from .forms import NewUserForm, ResetPasswordForm, TeamForm, UserForm
@@ -41,8 +41,7 @@ def user_list():
     query = (request.args.get("q") or "").strip()
     stmt = sa.select(User).order_by(User.active.desc(), sort_key(User.name))
     if query:
-        stmt = stmt.where(sa.or_(*(contains(c, query) for c in (User.name, User.login,
-                                                                 User.email))))
+        stmt = stmt.where(contains_any([User.name, User.login, User.email], query))
     users = db.session.execute(stmt).scalars().all()
     titles = {gid: title for gid, title in _group_choices()}
     return render_template("settings/users.html", users=users, query=query, titles=titles)

@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask import g, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from core import access, translatable
-from core.db import contains
+from core.search import contains_any
 
 from .. import formats
 from .. import forms as model_forms
@@ -108,6 +109,15 @@ class ViewsCore:
 
     # -- labels and values -------------------------------------------------------------
     def label(self, name: str) -> str:
+        """The field's label in the reader's language: worked out once per request (a list
+        page shows each column's on every row, for phones)."""
+        cache = g.setdefault("_erp_labels", {})
+        key = (self.model_name, self.name, name, str(get_locale()))
+        if key not in cache:
+            cache[key] = self._label(name)
+        return cache[key]
+
+    def _label(self, name: str) -> str:
         extension = self.extensions().get(name)
         if extension is not None:
             return str(extension.label)
@@ -160,7 +170,7 @@ class ViewsCore:
             query = query.where(self.where())
         text = (request.args.get("q") or "").strip()
         if text and self.search:
-            query = query.where(sa.or_(*[contains(self.sql(f), text) for f in self.search]))
+            query = query.where(contains_any([self.sql(f) for f in self.search], text))
         extensions = self.extensions()
         for name in self.filter_names():
             value = request.args.get(f"f.{name}")
