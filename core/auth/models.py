@@ -108,9 +108,13 @@ class User(UserMixin, db.Model):
                   .where(UserGroup.user_id == cls.id).correlate(cls).scalar_subquery())
         values = [sa.select(StateCounter.value).where(StateCounter.key == key)
                   .scalar_subquery() for key in counters]
+        # the row's own relationship to its user is the joined user (by identity): no
+        # second join, whose user would load its memberships with a query of their own
+        own = [sa.orm.lazyload(row_entity.user)] \
+            if "user" in sa.inspect(row_entity).relationships else []
         return (sa.select(row_entity, cls, groups, *values)
                 .join(cls, cls.id == row_entity.user_id)
-                .where(*where).options(sa.orm.lazyload(cls.memberships)))
+                .where(*where).options(sa.orm.lazyload(cls.memberships), *own))
 
     def preload_groups(self, joined: str | None) -> None:
         self._preloaded_groups = frozenset(filter(None, (joined or "").split(",")))

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import flash, redirect, render_template, request
 from flask_babel import gettext as _
 
-from core import access, references
+from core import access, limits, references
 from core.db import db
 from core.security import safe_target
 
@@ -50,11 +50,34 @@ class ListMixin:
         bulk = self.bulk_actions()
         can_delete = access.can(self.model_name, "d")
         return render_template(
-            "generic/list.html", v=self, records=records, total=total, capped=total > COUNT_CAP,
+            "generic/list.html", v=self, records=records, rows=self.cells(records),
+            total=total, capped=total > COUNT_CAP,
             groups=groups, group=group, pager=pager, sort_name=sort_name, descending=descending,
             can_create=access.can(self.model_name, "c"),
             can_delete=can_delete, bulk=bulk, selectable=can_delete or bool(bulk),
             can_write=access.can(self.model_name, "w"), args=request.args)
+
+    def cells(self, records) -> list[tuple[int, str, list[tuple]]]:
+        """Each record's row as the list shows it: (id, its page's URL, [(column, label,
+        text, linked)]), worked out here rather than by the template per cell (a page of
+        50 rows is 350 cells)."""
+        columns = self.list_columns()
+        labels = [self.label(c.name) for c in columns]
+        # one URL built, not one per row: the largest id marks where each row's goes
+        edit = self.url("edit", record_id=limits.MAX_ID).rsplit(str(limits.MAX_ID), 1)
+        rows = []
+        for record, related in records:
+            cells = []
+            for c, label in zip(columns, labels, strict=True):
+                if c.related:
+                    value = related[c.name]
+                    text = value if value is not None else ""
+                else:
+                    value = related[c.name] if c.computed else self.value(record, c.name)
+                    text = self.display(c.name, value)
+                cells.append((c.name, label, text, c.link))
+            rows.append((record.id, f"{edit[0]}{record.id}{edit[1]}", cells))
+        return rows
 
     def pager(self, records, sort_name, nullable, page, more, cursor, direction):
         args = {k: v for k, v in request.args.items() if k not in ("after", "before", "page")}
