@@ -83,16 +83,9 @@ class Resource:
         """Records as JSON objects; computed fields are loaded once for the whole list."""
         loaded = {name: f.load(records) for name, f in self.fields.items()
                   if f.readable and f.load is not None and records}
-        items = []
-        for record in records:
-            item = {}
-            for name, f in self.fields.items():
-                if not f.shown():
-                    continue
-                value = loaded[name].get(record.id) if f.load else f.read(record)
-                item[name] = f.dump(value)
-            items.append(item)
-        return items
+        shown = [(name, f) for name, f in self.fields.items() if f.shown()]  # once a list
+        return [{name: f.dump(loaded[name].get(record.id) if f.load else f.read(record))
+                 for name, f in shown} for record in records]
 
     def dump(self, record) -> dict:
         return self.dump_many([record])[0]

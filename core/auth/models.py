@@ -2,6 +2,7 @@
 membership is stored by the group's id, so it survives the module being disabled."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
@@ -209,9 +210,7 @@ class ApiToken(db.Model):
         API request's whole sign-in is one statement."""
         from core.modules.models import COUNTERS, keep_counters
 
-        found = db.session.execute(User.signed_in(
-            cls, cls.token_hash == cls.digest(token), cls.revoked_at.is_(None),
-            counters=COUNTERS)).first()
+        found = db.session.execute(_token_statement(), {"digest": cls.digest(token)}).first()
         if found is None or not found[1].active:
             return None, None
         record, user, groups, *values = found
@@ -223,6 +222,15 @@ class ApiToken(db.Model):
     def touch(self) -> None:
         db.session.execute(sa.update(ApiToken).where(ApiToken.id == self.id).values(
             last_used_at=utcnow()))
+
+
+@functools.cache
+def _token_statement():
+    """The statement `ApiToken.find` runs on every API request: built once."""
+    from core.modules.models import COUNTERS
+
+    return User.signed_in(ApiToken, ApiToken.token_hash == sa.bindparam("digest"),
+                          ApiToken.revoked_at.is_(None), counters=COUNTERS)
 
 
 class UserSession(db.Model):

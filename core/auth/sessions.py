@@ -5,6 +5,7 @@ cookies at once, however old or copied they are: signing out, a password change 
 deactivation, and the "sign out" buttons of the profile and of Settings → Users."""
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import secrets
@@ -35,8 +36,19 @@ def _idle() -> timedelta:
 def live(now: datetime | None = None):
     """The condition on UserSession rows that still sign someone in."""
     now = now or utcnow()
-    return sa.and_(UserSession.ended_at.is_(None), UserSession.created_at > now - _max_age(),
-                   sa.or_(UserSession.remember, UserSession.last_seen_at > now - _idle()))
+    return _live(now - _max_age(), now - _idle())
+
+
+def _live(born_after, seen_after):
+    return sa.and_(UserSession.ended_at.is_(None), UserSession.created_at > born_after,
+                   sa.or_(UserSession.remember, UserSession.last_seen_at > seen_after))
+
+
+@functools.cache
+def _signing_in():
+    """The statement `load` runs on every request: built once, its values bound."""
+    return User.signed_in(UserSession, UserSession.key_hash == sa.bindparam("digest"),
+                          _live(sa.bindparam("born_after"), sa.bindparam("seen_after")))
 
 
 def start(user: User, remember: bool) -> str:
@@ -63,8 +75,9 @@ def load(key) -> User | None:
     if not isinstance(key, str) or not 20 <= len(key) <= 100:
         return None  # e.g. a cookie from before sessions were rows: a user's id
     now = utcnow()
-    found = db.session.execute(User.signed_in(
-        UserSession, UserSession.key_hash == UserSession.digest(key), live(now))).first()
+    found = db.session.execute(_signing_in(), {
+        "digest": UserSession.digest(key), "born_after": now - _max_age(),
+        "seen_after": now - _idle()}).first()
     if found is None or not found[1].active:
         return None
     row, user, groups = found
