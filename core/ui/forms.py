@@ -34,7 +34,7 @@ from core.numbers import NumberField, WholeNumberField, is_money
 from core.search import sort_key
 from core.ui.localtime import LocalDateTimeField
 
-LOOKUP_LIMIT = 500  # choices offered for a reference; more is for search, not a select
+LOOKUP_LIMIT = 100  # choices offered for a reference; more is for its search box (views.js)
 LOOKUP_FROM = 30  # fixed choices (countries) from which a select gets a search box
 
 
