@@ -57,6 +57,9 @@ def contains(column, text: str):
     return folded(column).like(f"%{escaped}%", escape="\\")
 
 
+SEPARATOR = "\x1f"  # the unit separator: not typed, and a control character text refuses
+
+
 def contains_any(columns, text: str):
     """One of `columns` holds `text` (ignoring case and accents): a list's search box. On
     SQLite the columns are joined and folded in one call per row (a call per column made
@@ -71,9 +74,6 @@ def contains_any(columns, text: str):
     for part in parts[1:]:
         joined = joined.op("||")(SEPARATOR).op("||")(part)
     return contains(joined, text.replace(SEPARATOR, ""))
-
-
-SEPARATOR = "\x1f"  # the unit separator: not typed, and a control character text refuses
 
 
 # -- sorting ---------------------------------------------------------------------------
@@ -100,6 +100,7 @@ def register_sqlite(dbapi_conn) -> None:
 
 
 _ICU: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_ICU_QUERY = "select collname from pg_collation where collprovider = 'i'"
 
 
 def watch_postgresql(engine) -> None:
@@ -109,7 +110,7 @@ def watch_postgresql(engine) -> None:
     @sa.event.listens_for(engine, "first_connect")
     def _read(dbapi_conn, _record):
         cur = dbapi_conn.cursor()
-        cur.execute("select collname from pg_collation where collprovider = 'i'")
+        cur.execute(_ICU_QUERY)
         _ICU[engine] = {row[0] for row in cur.fetchall()}
         cur.close()
         dbapi_conn.rollback()  # the connection goes to the pool outside a transaction
@@ -120,8 +121,7 @@ def _icu_collations(engine) -> set[str]:
     without ICU)."""
     if engine not in _ICU:  # an engine not made by core.db
         with engine.connect() as conn:
-            _ICU[engine] = set(conn.exec_driver_sql(
-                "select collname from pg_collation where collprovider = 'i'").scalars())
+            _ICU[engine] = set(conn.exec_driver_sql(_ICU_QUERY).scalars())
     return _ICU[engine]
 
 

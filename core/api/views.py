@@ -35,9 +35,7 @@ def token_required(view):
 def _authenticate():
     if request.endpoint == "api.openapi":
         return None
-    if not re.fullmatch(BOOL_PATTERN, request.args.get("translations", "false")):
-        raise ApiError(400, "invalid_parameter", _l("Some query parameters are not valid."),
-                       {"translations": [str(_l("Expected true or false."))]})
+    _bool_param("translations")  # checked before the token: a 400 whoever asks
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, "unauthorized",
@@ -160,6 +158,15 @@ def _int_param(name: str, default: int, low: int, high: int | None) -> int:
     return value
 
 
+def _bool_param(name: str) -> bool:
+    """A true or false query parameter (false when absent), or 400 naming it."""
+    text = request.args.get(name, "false")
+    if not re.fullmatch(BOOL_PATTERN, text):
+        raise ApiError(400, "invalid_parameter", _l("Some query parameters are not valid."),
+                       {name: [str(_l("Expected true or false."))]})
+    return parse_bool(text)
+
+
 def _commit():
     db.session.commit()  # an IntegrityError is answered 409 (core.errors)
 
@@ -180,17 +187,13 @@ def list_records(model):
     if not re.fullmatch(order_pattern(resource), order):
         raise ApiError(400, "invalid_parameter", _l("Some query parameters are not valid."),
                        {"order": [str(_l("Cannot sort by %(name)s.", name=order))]})
-    exact = request.args.get("exact_total", "false")
-    if not re.fullmatch(BOOL_PATTERN, exact):
-        raise ApiError(400, "invalid_parameter", _l("Some query parameters are not valid."),
-                       {"exact_total": [str(_l("Expected true or false."))]})
+    exact = _bool_param("exact_total")
     filters = {k: v for k, v in request.args.items()
                if k not in ("limit", "offset", "order", "translations", "exact_total")}
     query = resource.filtered(access.select_for(resource.cls), filters)
     # the total rides on the page's own statement (a subquery the database runs once),
     # counted up to the cap: a count of the whole table grows with it
     matching = query.order_by(None)
-    exact = parse_bool(exact)
     if not exact:
         matching = matching.limit(TOTAL_CAP + 1)
     counted = sa.select(sa.func.count()).select_from(matching.subquery())

@@ -66,7 +66,7 @@ class User(UserMixin, db.Model):
     # sessions sets them): its key is what the session and remember cookies carry.
     session_key = None
     session_id = None
-    # the group ids read with the user by the request's sign-in (groups_column), so that
+    # the group ids read with the user by the request's sign-in (signed_in), so that
     # rights cost no query of their own; None: read them from the memberships
     _preloaded_groups = None  # a frozenset once read
 

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask import g, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from core import access, translatable
@@ -109,15 +108,6 @@ class ViewsCore:
 
     # -- labels and values -------------------------------------------------------------
     def label(self, name: str) -> str:
-        """The field's label in the reader's language: worked out once per request (a list
-        page shows each column's on every row, for phones)."""
-        cache = g.setdefault("_erp_labels", {})
-        key = (self.model_name, self.name, name, str(get_locale()))
-        if key not in cache:
-            cache[key] = self._label(name)
-        return cache[key]
-
-    def _label(self, name: str) -> str:
         extension = self.extensions().get(name)
         if extension is not None:
             return str(extension.label)
@@ -224,6 +214,13 @@ class ViewsCore:
         """A column of the model as lists search, filter and sort it: a translatable
         one in the reader's language (core.translatable)."""
         return translatable.expression(self.model, name)
+
+    def column_value(self, record, related: dict, column):
+        """A list column's value for a record: joined and computed columns from the row's
+        `related` values, the others from the record."""
+        if column.related or column.computed:
+            return related.get(column.name)
+        return self.value(record, column.name)
 
     def value(self, record, name: str):
         """A column of a record as lists, cards and exports show it: a translatable one in

@@ -47,9 +47,8 @@ class ExportMixin:
         for number, (record, values) in enumerate(rows, start=1):
             out.seek(0)
             out.truncate()
-            writer.writerow([_neutral(_csv_value(
-                values.get(c.name) if c.related or c.computed else self.value(record, c.name)))
-                for c in columns] + ([record.id] if with_id else []))
+            writer.writerow([_neutral(_csv_value(self.column_value(record, values, c)))
+                             for c in columns] + ([record.id] if with_id else []))
             yield out.getvalue()
             if step is not None:
                 step(number)

@@ -103,6 +103,7 @@ def _keyset(query, sort_col, id_col, descending: bool, cursor: str | None, direc
     costs."""
     backwards = direction == "before" and cursor
     order_desc = descending != bool(backwards)
+    ordered = sort_key(sort_col)  # the reader's order, which the cursor compares in too
     if cursor:
         try:
             padded = cursor + "=" * (-len(cursor) % 4)
@@ -111,12 +112,11 @@ def _keyset(query, sort_col, id_col, descending: bool, cursor: str | None, direc
             if isinstance(last_id, bool) or not isinstance(last_id, int) or not (
                     0 < last_id <= limits.INT64[1]):
                 raise ValueError(last_id)
-            # compared as ordered: both sides in the reader's language
-            key = sa.tuple_(sort_key(sort_col), id_col)
+            key = sa.tuple_(ordered, id_col)
             bound = sa.tuple_(sort_key(sa.literal(value, sort_col.type)), sa.literal(last_id))
             query = query.where(key < bound if order_desc else key > bound)
         except (ValueError, TypeError, InvalidOperation, json.JSONDecodeError):
             abort(400)
     if order_desc:
-        return query.order_by(sort_key(sort_col).desc(), id_col.desc())
-    return query.order_by(sort_key(sort_col).asc(), id_col.asc())
+        return query.order_by(ordered.desc(), id_col.desc())
+    return query.order_by(ordered.asc(), id_col.asc())

@@ -69,12 +69,9 @@ class ListMixin:
         for record, related in records:
             cells = []
             for c, label in zip(columns, labels, strict=True):
-                if c.related:
-                    value = related[c.name]
-                    text = value if value is not None else ""
-                else:
-                    value = related[c.name] if c.computed else self.value(record, c.name)
-                    text = self.display(c.name, value)
+                value = self.column_value(record, related, c)
+                text = (value if value is not None else "") if c.related else \
+                    self.display(c.name, value)
                 cells.append((c.name, label, text, c.link))
             rows.append((record.id, f"{edit[0]}{record.id}{edit[1]}", cells))
         return rows
