@@ -18,6 +18,7 @@ from sqlalchemy import event
 
 from bench.cost import bench_cost
 from bench.fuzz import bench_fuzz
+from bench.imports import bench_import
 from bench.load import bench_load
 
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "王", "李", "张", "刘", "陈", "Smith", "Brown"]
@@ -39,6 +40,7 @@ class BenchGroup(click.Group):
         self.add_command(bench_cost)
         self.add_command(bench_load)
         self.add_command(bench_fuzz)
+        self.add_command(bench_import)
         self.registry = registry
 
     def workloads(self) -> dict[str, tuple[str, object]]:

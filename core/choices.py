@@ -53,6 +53,16 @@ class Countries(Mapping):
     def __len__(self):
         return len(self._names())
 
+    # one look-up of the reader's names, not one per country (an import checks thousands)
+    def __contains__(self, code):
+        return code in self._names()
+
+    def items(self):
+        return self._names().items()
+
+    def values(self):
+        return self._names().values()
+
 
 class Languages(Mapping):
     """code -> name of the languages the deployment offers (ERP_LOCALES), each in itself."""
@@ -73,17 +83,20 @@ COUNTRIES = Countries()
 LANGUAGES = Languages()
 
 
-def matching(choices: Mapping, text: str):
-    """The value `text` names among `choices`: the value itself ("SG") or its label in the
-    reader's language or in English ("Singapore", "新加坡"), case aside; else None."""
+def names_index(choices: Mapping) -> dict:
+    """{folded text: value} of `choices`, for finding the value a text names: the value
+    itself ("SG") or its label in the reader's language or in English ("Singapore",
+    "新加坡"), case and accents aside; values first, then the reader's labels, then English
+    ones, each the first that folds so."""
     from flask_babel import force_locale
 
-    wanted = fold(text.strip())
+    index: dict = {}
+    for value in choices:
+        index.setdefault(fold(str(value)), value)
     for value, label in choices.items():
-        if fold(str(value)) == wanted or fold(str(label)) == wanted:
-            return value
+        index.setdefault(fold(str(label)), value)
     if has_request_context() and str(_locale()) != "en":
         with force_locale("en"):
-            return next((value for value, label in choices.items()
-                         if fold(str(label)) == wanted), None)
-    return None
+            for value, label in choices.items():
+                index.setdefault(fold(str(label)), value)
+    return index

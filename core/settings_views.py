@@ -10,13 +10,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
-from wtforms.validators import Email, Length, Optional
+from wtforms.validators import Length, Optional
 
 from core import access
 from core.auth.forms import TIMEZONES
 from core.db import db
 from core.i18n import LANGUAGE_NAMES
 from core.settings import COMPANY_KEYS, get_setting, set_setting
+from core.ui.forms import EmailAddress
 from core.ui.themes import default_theme_name, theme_choices
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
@@ -35,7 +36,8 @@ class GeneralSettingsForm(FlaskForm):
     company_address = TextAreaField(_l("Address"), validators=[Length(max=500)])
     company_tax_id = StringField(_l("Tax ID"), validators=[Length(max=64)])
     company_phone = StringField(_l("Phone"), validators=[Length(max=64)])
-    company_email = StringField(_l("Email"), validators=[Optional(), Email(), Length(max=200)])
+    company_email = StringField(_l("Email"),
+                                validators=[Optional(), EmailAddress(), Length(max=200)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -6,6 +6,7 @@ and new values. Attachments are stored as files under the instance folder (outsi
 database) and served only to users who may read the record."""
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
@@ -44,8 +45,13 @@ class TimelineEntry(db.Model):
     user: Mapped[User | None] = relationship(lazy="joined")
 
 
+_PLAIN = frozenset({str, int, bool, float, type(None)})
+
+
 def json_value(value):
     """A JSON-safe form of a column value."""
+    if type(value) in _PLAIN:  # most values: one look-up, not a chain of isinstance
+        return value
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, datetime | date):
@@ -58,7 +64,12 @@ def json_value(value):
 
 
 def tracked_columns(obj) -> list[str]:
-    return [c.key for c in sa.inspect(type(obj)).column_attrs if c.key not in SKIP]
+    return _tracked(type(obj))
+
+
+@functools.cache
+def _tracked(model_cls) -> list[str]:
+    return [c.key for c in sa.inspect(model_cls).column_attrs if c.key not in SKIP]
 
 
 def acting_user_id() -> int | None:
@@ -75,8 +86,9 @@ def _entries_for_flush(session: Session) -> list[dict]:
     user_id = acting_user_id()
     for obj in session.new:
         if getattr(obj, "__timeline__", False):
-            values = {k: [None, json_value(getattr(obj, k))] for k in tracked_columns(obj)
-                      if getattr(obj, k) is not None}
+            held = sa.inspect(obj).dict  # what the new record was given, as flushed
+            values = {k: [None, json_value(held[k])] for k in tracked_columns(obj)
+                      if held.get(k) is not None}
             rows.append(dict(model=obj.__model__, record_id=obj.id, kind="create",
                              changes=values, user_id=user_id))
     for obj in session.dirty:

@@ -7,11 +7,12 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from core.auth.models import LOGIN_PATTERN, PASSWORD_MIN
 from core.i18n import LANGUAGE_NAMES
+from core.ui.forms import EmailAddress
 
 TIMEZONES = sorted(available_timezones())
 
@@ -44,7 +45,7 @@ class LoginForm(FlaskForm):
 
 class PreferencesForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=128)])
-    email = StringField(_l("Email"), validators=[Optional(), Email(), Length(max=254)])
+    email = StringField(_l("Email"), validators=[Optional(), EmailAddress(), Length(max=254)])
     lang = SelectField(_l("Language"), choices=[], validate_choice=True)
     tz = SelectField(_l("Time zone"), choices=[], validate_choice=True)
     theme = SelectField(_l("Theme"), choices=[], validate_choice=True)

@@ -40,8 +40,8 @@ def saving_partner(partner, values, creating) -> None:
 
     from .models import Partner
 
-    if "parent_id" not in values or partner.parent_id is None:
-        return
+    if creating or "parent_id" not in values or partner.parent_id is None:
+        return  # a new contact has no contacts of its own to loop through
     seen, current = set(), partner.parent_id
     while current is not None and current not in seen and len(seen) < 100:
         if partner.id is not None and current == partner.id:

@@ -20,7 +20,6 @@ from wtforms import (
 )
 from wtforms.validators import (
     DataRequired,
-    Email,
     InputRequired,
     Length,
     Optional,
@@ -240,6 +239,15 @@ def translations_field_for(model, name: str) -> TranslationsField:
                              max_length=getattr(column.type, "length", None))
 
 
+class EmailAddress:
+    """An email address by core.limits' one rule (the API's and the import's too), or
+    nothing."""
+
+    def __call__(self, form, field):
+        if field.data and not limits.EMAIL_RE.match(field.data):
+            raise ValidationError(_l("Invalid email address."))
+
+
 class Fits:
     """A form field's value must fit its column as the save path checks it (core.limits:
     ranges, dates the app computes with, text without control characters)."""
@@ -291,7 +299,7 @@ def field_for(model, name: str):
     if getattr(kind, "length", None):
         validators.append(Length(max=kind.length))
     if info.get("format") == "email":
-        validators.append(Email(message=_l("Invalid email address.")))
+        validators.append(EmailAddress())
     if isinstance(kind, sa.Text):
         return TextAreaField(label, validators=validators)
     return StringField(label, validators=validators)
@@ -345,9 +353,10 @@ def prepare(form: FlaskForm, model) -> FlaskForm:
     return form
 
 
-def form_values(form: FlaskForm, model, skip=()) -> dict:
+def form_values(form: FlaskForm, model, skip=(), related: dict | None = None) -> dict:
     """The values a submitted form gives the model's fields, for core.records.save: text
-    trimmed (empty is None where the column allows it), chosen ids as records."""
+    trimmed (empty is None where the column allows it), chosen ids as records (`related`
+    keeps those read, for a form refilled per row of an import)."""
     values = {}
     for name, field in form._fields.items():
         if name == "csrf_token" or name in skip or not hasattr(model, name):
@@ -359,8 +368,12 @@ def form_values(form: FlaskForm, model, skip=()) -> dict:
             value = value or None
         elif isinstance(field, ManyField):  # ids -> records (choices held readable ones only)
             target = relation_of(model, name).mapper.class_
-            value = db.session.execute(sa.select(target).where(
-                target.id.in_(value or []))).scalars().all()
+            key = (target, tuple(sorted(value or ())))
+            read = related if related is not None else {}
+            if key not in read:
+                read[key] = db.session.execute(sa.select(target).where(
+                    target.id.in_(key[1]))).scalars().all() if key[1] else []
+            value = list(read[key])
         elif isinstance(value, str):
             value = value.strip() or (None if column_of(model, name).nullable else "")
         values[name] = value
