@@ -15,6 +15,7 @@ from core.notifications import Notification
 from core.tasks import Task
 
 from ..conftest import add_user, login
+from .test_csv_transfer import upload
 from .test_generic_views import SHELF, books  # noqa: F401  (the fixture)
 
 
@@ -37,25 +38,37 @@ def previews(app):
 
 
 def preview(client, text):
-    response = client.post(f"{SHELF}/import",
-                           data={"file": (io.BytesIO(text.encode()), "books.csv")})
+    response = upload(client, SHELF, text)
     assert response.status_code == 200, response.text
     return response.text.split('name="token" value="')[1].split('"')[0]
 
 
-def only_task(app) -> Task:
+def only_task(app, name: str) -> Task:
     with app.app_context():
-        task = db.session.execute(sa.select(Task)).scalar_one()
+        task = db.session.execute(sa.select(Task).where(Task.name == name)).scalar_one()
         db.session.expunge(task)
         return task
 
 
 def test_a_large_import_is_a_task_with_progress(app, books, admin_client):  # noqa: F811
     app.config["ERP_IMPORT_INLINE_ROWS"] = 2
-    token = preview(admin_client, "title,status\nEins,shelved\nZwei,reading\nDrei,shelved\n")
-    assert len(previews(app)) == 1
+    uploaded = admin_client.post(f"{SHELF}/import", data={"file": (io.BytesIO(
+        b"title,status\nEins,shelved\nZwei,reading\nDrei,shelved\n"), "books.csv")})
+    check = only_task(app, "core.import_check")  # the upload's rows checked in the background
+    assert uploaded.status_code == 302 and uploaded.location.endswith(f"/tasks/{check.id}")
+    assert (check.state, check.done, check.total) == ("done", 3, 3)
+    assert check.message == "3 rows are ready to import."
+    token = check.link.split("token=")[1]
+    assert len(previews(app)) == 2  # the file, and what its check found
+    with app.app_context():
+        add_user("ann", {"fx_library.user"})
+        db.session.commit()
+    ann = login(app.test_client(), "ann")  # another importer: not her file
+    assert "That import has expired" in ann.get(check.link, follow_redirects=True).text
+    page = admin_client.get(check.link)
+    assert page.status_code == 200 and "3 rows are ready to import." in page.text
     done = admin_client.post(f"{SHELF}/import", data={"token": token})
-    task = only_task(app)
+    task = only_task(app, "core.import")
     assert done.status_code == 302 and done.location.endswith(f"/tasks/{task.id}")
     assert (task.name, task.state, task.done, task.total) == ("core.import", "done", 3, 3)
     assert task.message == "3 records imported: 3 created, 0 updated, 0 rejected."
@@ -66,8 +79,9 @@ def test_a_large_import_is_a_task_with_progress(app, books, admin_client):  # no
     page = admin_client.get(done.location).text
     assert "3 records imported:" in page and f'href="{SHELF}"' in page
     with app.app_context():
-        assert db.session.execute(sa.select(Notification.subject)).scalar() == (
-            "Finished: CSV import")
+        assert db.session.execute(sa.select(Notification.subject).order_by(
+            Notification.id)).scalars().all() == ["Finished: CSV import check",
+                                                   "Finished: CSV import"]
     again = admin_client.post(f"{SHELF}/import", data={"token": token}, follow_redirects=True)
     assert "That import has expired" in again.text and count_books(app) == 7  # once
 
@@ -85,7 +99,7 @@ def test_a_refused_large_import_imports_nothing_and_says_why(app, books):  # noq
     done = client.post(f"{SHELF}/import", data={"token": token}, follow_redirects=True)
     assert "Nothing was imported: some rows would create records you may not create." in (
         done.text)
-    task = only_task(app)
+    task = only_task(app, "core.import")
     assert task.state == "failed" and task.attempts == 1  # an answer: not tried again
     assert count_books(app) == 4 and previews(app) == []
 
@@ -95,7 +109,7 @@ def test_a_large_export_is_a_file_to_download(app, books, admin_client):  # noqa
     small = admin_client.get(f"{SHELF}/export.csv?f.status=reading")  # 2 rows: streamed
     assert small.status_code == 200 and small.text.count("\n") == 3
     large = admin_client.get(f"{SHELF}/export.csv?q=a&sort=-title")  # Atlas, Diary, Codex...
-    task = only_task(app)
+    task = only_task(app, "core.export")
     assert large.status_code == 302 and large.location.endswith(f"/tasks/{task.id}")
     assert (task.name, task.state, task.done, task.total) == ("core.export", "done", 3, 3)
     assert task.link == f"/tasks/{task.id}/file"
@@ -149,3 +163,17 @@ def test_preview_files_expire(app, books, admin_client):  # noqa: F811
         assert run.message.startswith("2 files expired, 1 tasks and 1 job runs deleted")
         kept = db.session.execute(sa.select(Task.name, Task.user_id)).all()
         assert ("core.import", admin_id) in kept and ("core.job", None) in kept  # this run's
+
+
+def test_a_large_imports_rejected_rows_download(app, books, admin_client):  # noqa: F811
+    app.config["ERP_IMPORT_INLINE_ROWS"] = 1
+    page = upload(admin_client, SHELF, "title,status\nFresh,shelved\n,reading\n")
+    assert page.status_code == 422 and "Import the valid rows (1)" in page.text
+    token = page.text.split('name="token" value="')[1].split('"')[0]
+    admin_client.post(f"{SHELF}/import", data={"token": token, "mode": "valid"})
+    task = only_task(app, "core.import")
+    assert task.message == "1 records imported: 1 created, 0 updated, 1 rejected."
+    rejected = admin_client.get(task.link)  # written by the worker, for the user
+    assert rejected.status_code == 200 and rejected.mimetype == "text/csv"
+    assert rejected.data.decode("utf-8-sig").splitlines()[1].startswith(",reading,")
+    assert login(app.test_client(), "clerk").get(task.link).status_code in (403, 404)

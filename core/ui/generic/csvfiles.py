@@ -36,7 +36,22 @@ def rejected_path(token: str) -> Path | None:
     """The rejected rows of an import, for the user who made it only."""
     if not _is_uuid(token) or not current_user.is_authenticated:
         return None
-    return imports_dir() / f"{uuid.UUID(token).hex}.{current_user.get_id()}.rejected.csv"
+    return imports_dir() / f"{uuid.UUID(token).hex}.{current_user.id}.rejected.csv"
+
+
+def checked_path(token: str) -> Path | None:
+    """What a background check of a large import found (the preview's rows, how many have
+    errors), for the user who uploaded it only."""
+    if not _is_uuid(token) or not current_user.is_authenticated:
+        return None
+    return imports_dir() / f"{uuid.UUID(token).hex}.{current_user.id}.checked.json"
+
+
+def done_with(token: str) -> None:
+    """An import over: its preview file, and what a background check found, removed."""
+    for path in (preview_path(token), checked_path(token)):
+        if path is not None:
+            path.unlink(missing_ok=True)
 
 
 def write_rejected(table: dict, rejected: list, token: str) -> None:

@@ -49,6 +49,8 @@ from core.search import fold
 from .. import forms as model_forms
 from .csvfiles import (
     _unquote,
+    checked_path,
+    done_with,
     imports_dir,
     preview_path,
     rejected_path,
@@ -430,9 +432,9 @@ class ImportMixin:
         return "; ".join(f"{'id' if name == 'id' else self.label(name)}: {' '.join(messages)}"
                          for name, messages in errors.items())
 
-    def preview_rows(self, table: dict):
-        """Every row checked: (the first PREVIEW_ROWS as (number, cells, errors), how many
-        have errors, [(number, reason)] of those)."""
+    def preview_rows(self, table: dict, step=None):
+        """Every row checked: (the first PREVIEW_ROWS as (number, cells, errors),
+        [(number, reason)] of those with errors)."""
         cache: dict = {}
         shown, rejected = [], []
         rows = table_rows(table)
@@ -444,6 +446,8 @@ class ImportMixin:
                     rejected.append((number, self.reason(checked.errors)))
                 if number <= PREVIEW_ROWS:
                     shown.append((number, row, checked.errors))
+            if step is not None:
+                step(min(start + BATCH, len(rows)), _("Checking rows"))
         db.session.rollback()  # the checks only read
         return shown, rejected
 
@@ -453,6 +457,8 @@ class ImportMixin:
         none, or the valid rows only; `?rejected=<token>`: the rejected rows as CSV."""
         fields = self.import_fields()
         page = {"v": self, "fields": fields, "preview": None, "mapping": None}
+        if request.method == "GET" and request.args.get("token"):
+            return self._checked_page(page, request.args["token"])
         if request.method == "GET" and request.args.get("rejected"):
             path = rejected_path(request.args["rejected"])
             if path is None or not path.is_file():
@@ -500,17 +506,57 @@ class ImportMixin:
         return self._preview(page, table, token)
 
     def _preview(self, page: dict, table: dict, token: str):
+        """Every row checked, then the preview; a file of more than ERP_IMPORT_INLINE_ROWS
+        rows is checked by a background task whose progress the user follows, and whose
+        link comes back here (`?token=`) to the same preview."""
+        total = len(table["rows"])
+        if total > current_app.config["ERP_IMPORT_INLINE_ROWS"]:
+            task = tasks.enqueue(
+                "core.import_check", {"model": self.model_name, "views": self.name,
+                                      "token": token},
+                key=f"core.import_check:{token}", total=total,
+                subject=_("%(what)s: %(n)s rows", what=_(self.title), n=total))
+            db.session.commit()
+            return redirect(url_for("tasks.detail", task_id=task.id))
         shown, rejected = self.preview_rows(table)
         write_rejected(table, rejected, token)
+        return self._preview_page(page, table, token, shown, len(rejected))
+
+    def check_file(self, token: str, step=None) -> tuple[dict, int]:
+        """Check every row of a preview file (a background task's work): the preview is
+        kept beside it for the user, and the rejected rows as a CSV; (table, errors)."""
+        path = preview_path(token)
+        if path is None or not path.is_file():
+            raise Refusal(_("That import has expired; please upload the file again."))
+        table = json.loads(path.read_text())
+        shown, rejected = self.preview_rows(table, step)
+        write_rejected(table, rejected, token)
+        shown = [(number, cells, {name: [str(m) for m in messages]
+                                  for name, messages in errors.items()})
+                 for number, cells, errors in shown]
+        checked_path(token).write_text(json.dumps({"shown": shown, "bad": len(rejected)}))
+        return table, len(rejected)
+
+    def _checked_page(self, page: dict, token: str):
+        """The preview a background check left (`?token=`), for the user who uploaded."""
+        path, checked = preview_path(token), checked_path(token)
+        if path is None or checked is None or not path.is_file() or not checked.is_file():
+            flash(_("That import has expired; please upload the file again."), "danger")
+            return redirect(self.url("import"))
+        found = json.loads(checked.read_text())
+        return self._preview_page(page, json.loads(path.read_text()), token,
+                                  [tuple(row) for row in found["shown"]], found["bad"])
+
+    def _preview_page(self, page: dict, table: dict, token: str, shown: list, bad: int):
         columns = []
         for target in table["mapping"].values():
             if target and target not in columns:
                 columns.append(target)
-        status = 422 if rejected else 200
         return render_template("generic/import.html", **{
             **page, "preview": shown, "columns": columns, "token": token,
-            "total": len(table["rows"]), "bad": len(rejected),
-            "rejected_url": self.url("import", rejected=token) if rejected else None}), status
+            "total": len(table["rows"]), "bad": bad,
+            "rejected_url": self.url("import", rejected=token) if bad else None}), \
+            422 if bad else 200
 
     def _import(self, table: dict, path: Path):
         mode = "valid" if request.form.get("mode") == "valid" else "all"
@@ -535,7 +581,7 @@ class ImportMixin:
             flash(exc.message, "danger")
             return redirect(self.url("import"))
         db.session.commit()
-        path.unlink(missing_ok=True)
+        done_with(path.stem)
         write_rejected(table, outcome.rejected, path.stem)
         flash(outcome.message(), "success" if not outcome.rejected else "warning")
         if outcome.rejected:

@@ -14,7 +14,7 @@ from core.db import begin_writing, db
 from core.errors import Refusal
 
 from .actions import VIEWS
-from .csvfiles import preview_path, write_rejected
+from .csvfiles import done_with, preview_path, write_rejected
 
 
 def _views(model: str, name: str):
@@ -51,12 +51,24 @@ def import_rows(model: str, views: str, token: str, mode: str = "all") -> tasks.
         db.session.commit()
     except Refusal:
         db.session.rollback()
-        path.unlink(missing_ok=True)  # an answer, not an accident: it is not tried again
+        done_with(path.stem)  # an answer, not an accident: it is not tried again
         raise
-    path.unlink(missing_ok=True)
+    done_with(path.stem)
     write_rejected(table, outcome.rejected, path.stem)
     link = view.url("import", rejected=path.stem) if outcome.rejected else view.url("list")
     return tasks.Result(outcome.message(), link)
+
+
+def check_rows(model: str, views: str, token: str) -> tasks.Result:
+    """The `core.import_check` task: check every row of a large file, reporting progress;
+    its link opens the preview, from which the user imports."""
+    view = _views(model, views)
+    table, bad = view.check_file(token, step=lambda n, what: tasks.progress(
+        n, None, what))
+    total = len(table["rows"])
+    message = _("%(n)s rows checked: %(bad)s with errors.", n=total, bad=bad) if bad \
+        else _("%(n)s rows are ready to import.", n=total)
+    return tasks.Result(message, view.url("import", token=token))
 
 
 def export_rows(model: str, views: str, query: str) -> tasks.Result:
