@@ -28,6 +28,9 @@ class ApiError(Exception):
         self.status, self.code, self.message, self.details = status, code, message, details
 
 
+PLAIN_TYPES = {"string", "integer", "boolean"}  # what Field.dump gives back as it is
+
+
 @dataclass
 class Resource:
     model: str
@@ -84,8 +87,20 @@ class Resource:
         loaded = {name: f.load(records) for name, f in self.fields.items()
                   if f.readable and f.load is not None and records}
         shown = [(name, f) for name, f in self.fields.items() if f.shown()]  # once a list
-        return [{name: f.dump(loaded[name].get(record.id) if f.load else f.read(record))
-                 for name, f in shown} for record in records]
+        # a plain column's value is the loaded record's own, as JSON has it: read from the
+        # instance's dict, not through the attribute and the field (a list of 50 records
+        # reads over a thousand values)
+        plain = {name for name, f in shown if f.load is None and not f.translatable
+                 and f.column is not None and f.type in PLAIN_TYPES}
+        items = []
+        for record in records:
+            held = record.__dict__
+            items.append({
+                name: (held[name] if name in held else getattr(record, name))
+                if name in plain else f.dump(loaded[name].get(record.id) if f.load
+                                             else f.read(record))
+                for name, f in shown})
+        return items
 
     def dump(self, record) -> dict:
         return self.dump_many([record])[0]
