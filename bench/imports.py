@@ -59,6 +59,13 @@ def bench_import(rows, db_path):
     start = time.perf_counter()
     preview = client.post("/contacts/partners/import",
                           data={"file": (io.BytesIO(body), "contacts.csv")})
+    if preview.status_code == 302:  # checked by a task (run as it is queued): its preview
+        from core.tasks import Task
+
+        with app.app_context():
+            link = db.session.execute(sa.select(Task.link).where(
+                Task.name == "core.import_check")).scalar_one()
+        preview = client.get(link)
     checked = time.perf_counter()
     assert preview.status_code == 200, preview.text[-2000:]
     token = preview.text.split('name="token" value="')[1].split('"')[0]
