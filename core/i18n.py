@@ -5,7 +5,7 @@ deployment's (Settings → General), then `ERP_DEFAULT_TIMEZONE`."""
 from __future__ import annotations
 
 from babel import support
-from flask import current_app, has_request_context, request, session
+from flask import current_app, g, has_request_context, request, session
 from flask_babel import Babel, Domain, get_locale
 from flask_login import current_user
 
@@ -56,6 +56,12 @@ class CatalogDomain(Domain):
     which Babel spells `zh_Hans_CN`, and so would never find the Chinese catalog."""
 
     def get_translations(self):
+        # kept for the request where Flask-Babel keeps it (force_locale clears and restores
+        # it): a page asks for it once per string, nearly 200 times
+        babel_ctx = getattr(g, "_flask_babel", None) if g else None
+        found = getattr(babel_ctx, "babel_translations", None)
+        if found is not None:
+            return found
         locale = get_locale()
         if locale is None:
             return support.NullTranslations()
@@ -70,6 +76,9 @@ class CatalogDomain(Domain):
                 if hasattr(catalog, "plural"):
                     translations.plural = catalog.plural
             self.cache[key] = translations
+        babel_ctx = getattr(g, "_flask_babel", None) if g else None  # made by get_locale
+        if babel_ctx is not None:
+            babel_ctx.babel_translations = self.cache[key]
         return self.cache[key]
 
 

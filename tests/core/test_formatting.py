@@ -31,3 +31,15 @@ def test_each_locale_formats_its_own_way(app):
 def test_times_show_in_the_viewers_time_zone(app):
     assert "8:30" in render(app, "en", "Asia/Ho_Chi_Minh").split("|")[-1]
     assert "1:30" in render(app, "en", "UTC").split("|")[-1]
+
+
+def test_a_request_keeps_its_catalog_and_force_locale_still_switches_it(app):
+    from flask_babel import gettext
+
+    with app.test_request_context(headers={"Accept-Language": "vi"}):
+        assert gettext("Yes") == "Có"
+        with force_locale("zh_CN"):  # an email in its reader's language, mid-request
+            assert gettext("Yes") == "是"
+        with force_locale("en"):
+            assert gettext("Yes") == "Yes"
+        assert gettext("Yes") == "Có"  # the request's own again
