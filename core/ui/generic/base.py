@@ -143,14 +143,24 @@ class ViewsCore:
         return None
 
     def display(self, name: str, value) -> str:
-        if value is None:
-            return ""
-        choices = self.choices(name)
-        if isinstance(value, bool):
-            return _("Yes") if value else _("No")
-        if choices and str(value) in choices:
-            return choices[str(value)]
-        return formats.shown(formats.column_of(self.model, name), value)
+        return self.shower(name)(value)
+
+    def shower(self, name: str):
+        """The function showing values of `name` as the reader reads them (a choice's
+        label, Yes or No, a formatted number or date): worked out once for a list's column,
+        then called per row."""
+        choices = self.choices(name) or {}
+        column = formats.column_of(self.model, name)
+        yes, no = _("Yes"), _("No")
+
+        def show(value) -> str:
+            if value is None:
+                return ""
+            if isinstance(value, bool):
+                return yes if value else no
+            label = choices.get(str(value))
+            return label if label is not None else formats.shown(column, value)
+        return show
 
     # -- the query -------------------------------------------------------------------
     def filtered_query(self, perm: str = "r"):

@@ -63,15 +63,15 @@ class ListMixin:
         50 rows is 350 cells)."""
         columns = self.list_columns()
         labels = [self.label(c.name) for c in columns]
+        shows = [None if c.related else self.shower(c.name) for c in columns]
         # one URL built, not one per row: the largest id marks where each row's goes
         edit = self.url("edit", record_id=limits.MAX_ID).rsplit(str(limits.MAX_ID), 1)
         rows = []
         for record, related in records:
             cells = []
-            for c, label in zip(columns, labels, strict=True):
+            for c, label, show in zip(columns, labels, shows, strict=True):
                 value = self.column_value(record, related, c)
-                text = (value if value is not None else "") if c.related else \
-                    self.display(c.name, value)
+                text = (value if value is not None else "") if show is None else show(value)
                 cells.append((c.name, label, text, c.link))
             rows.append((record.id, f"{edit[0]}{record.id}{edit[1]}", cells))
         return rows
