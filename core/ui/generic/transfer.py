@@ -544,8 +544,10 @@ class ImportMixin:
             flash(_("That import has expired; please upload the file again."), "danger")
             return redirect(self.url("import"))
         found = json.loads(checked.read_text())
-        return self._preview_page(page, json.loads(path.read_text()), token,
-                                  [tuple(row) for row in found["shown"]], found["bad"])
+        html, _status = self._preview_page(page, json.loads(path.read_text()), token,
+                                           [tuple(row) for row in found["shown"]],
+                                           found["bad"])
+        return html, 200  # a page opened from a link: its errors are its content
 
     def _preview_page(self, page: dict, table: dict, token: str, shown: list, bad: int):
         columns = []
