@@ -53,18 +53,23 @@ def _folded_postgresql(element, compiler, **kw):
 def contains(column, text: str):
     """`column` holds `text`, ignoring case and accents, with LIKE's wildcards taken
     literally (someone searching "50%" means the characters)."""
+    return folded(column).like(_like_pattern(text), escape="\\")
+
+
+def _like_pattern(text: str) -> str:
+    """LIKE's pattern for text holding `text` folded, its wildcards literal (ESCAPE \\)."""
     escaped = fold(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return folded(column).like(f"%{escaped}%", escape="\\")
+    return f"%{escaped}%"
 
 
 SEPARATOR = "\x1f"  # the unit separator: not typed, and a control character text refuses
 
 
 def contains_any(columns, text: str):
-    """One of `columns` holds `text` (ignoring case and accents): a list's search box. On
-    SQLite the columns are joined and folded in one call per row (a call per column made
-    a search of 100,000 contacts cost a second); a separator no one types keeps a match
-    from spanning two of them."""
+    """One of `columns` holds `text` (ignoring case and accents), by reading every row: a
+    search of columns no index covers (`matching`). On SQLite the columns are joined and
+    folded in one call per row (a call per column made a search of 100,000 contacts cost
+    a second); a separator no one types keeps a match from spanning two of them."""
     from core.db import db
 
     if len(columns) == 1 or db.engine.dialect.name != "sqlite":
@@ -74,6 +79,155 @@ def contains_any(columns, text: str):
     for part in parts[1:]:
         joined = joined.op("||")(SEPARATOR).op("||")(part)
     return contains(joined, text.replace(SEPARATOR, ""))
+
+
+# -- the search index ------------------------------------------------------------------
+# A model declares the columns its list searches, `__search__ = ("name", "email")`, and a
+# migration builds their index with `create_index` (docs/decisions.md, "List search by an
+# index"): a copy of those columns' text, folded and joined by SEPARATOR, in a trigram
+# index. SQLite: an FTS5 table `<table>_search` (rowid = the record's id) that triggers keep
+# exact in the writing transaction; PostgreSQL: a stored generated column `search_text`
+# and a pg_trgm GIN index on it.
+INDEXED_COLUMN = "search_text"  # PostgreSQL: the folded copy, a column the model does not map
+
+
+def matching(model, names, text: str, expression=None):
+    """Records of `model` whose columns `names` hold `text` (ignoring case and accents):
+    a list's search box. Through the model's search index when `names` are among its
+    declared `__search__` columns (the index finds the rows holding the text in any of
+    them; a narrower search then checks its own columns among those few), else by reading
+    every row (`contains_any`). `expression(name)`: the SQL of a column as the scan reads
+    it (a translatable one in the reader's language)."""
+    from core.db import db
+
+    expression = expression or (lambda name: getattr(model, name))
+    declared = tuple(getattr(model, "__search__", ()))
+    dialect = db.engine.dialect.name
+    if not names or not set(names) <= set(declared) or dialect not in ("sqlite", "postgresql"):
+        return contains_any([expression(name) for name in names], text)
+    table = model.__table__
+    text = text.replace(SEPARATOR, "")
+    if dialect == "sqlite":
+        index = sa.table(index_table(table.name), sa.column("rowid"), sa.column("text"))
+        folded_text = fold(text)
+        # FTS5's trigrams find a text of 3 characters or more; SQLite 3.40's find nothing
+        # for a shorter one of 3 bytes or more ("王", "æx"), so shorter texts and those
+        # holding a wildcard are read from the table's folded copy, in C (`+`: no index)
+        by_index = len(folded_text) >= 3 and not any(c in folded_text for c in "*?[")
+        column = index.c.text if by_index else sa.literal_column(f"+{index.name}.text")
+        found = table.c.id.in_(sa.select(index.c.rowid).where(
+            column.op("GLOB")(_glob_pattern(text))))
+    else:
+        column = sa.literal_column(f"{table.name}.{INDEXED_COLUMN}", sa.String)
+        found = column.like(_like_pattern(text), escape="\\")
+    if set(names) == set(declared):
+        return found
+    return sa.and_(found, contains_any([expression(name) for name in names], text))
+
+
+def index_table(table: str) -> str:
+    """SQLite: the FTS5 table holding `table`'s searched text."""
+    return f"{table}_search"
+
+
+def index_name(table: str) -> str:
+    """PostgreSQL: the trigram index of `table`'s searched text."""
+    return f"ix_{table}_search"
+
+
+def _glob_pattern(text: str) -> str:
+    """GLOB's pattern for text holding `text` folded, its wildcards (* ? [) literal. GLOB,
+    not LIKE: FTS5 serves LIKE from its index only without an ESCAPE clause, and a case-
+    sensitive trigram table (the text is folded already) serves GLOB only."""
+    return "*" + "".join(f"[{c}]" if c in "*?[" else c for c in fold(text)) + "*"
+
+
+def _joined(columns):
+    """The columns' text joined by SEPARATOR, NULL as empty: what the index holds (its
+    constants written out, for a generated column's DDL)."""
+    empty, separator = sa.literal_column("''"), sa.literal_column(f"'{SEPARATOR}'")
+    joined = None
+    for column in columns:
+        part = sa.func.coalesce(column, empty)
+        joined = part if joined is None else joined.op("||")(separator).op("||")(part)
+    return joined
+
+
+def create_index(conn, table: str, columns) -> None:
+    """Build (or build again) the search index of `table`'s `columns` (its model's
+    `__search__`), for the rows already there too; a migration calls it with
+    `op.get_bind()`. A migration that copies the table on SQLite (batch mode) drops its
+    triggers with it: call this again after."""
+    columns = tuple(columns)
+    if conn.dialect.name == "sqlite":
+        _create_fts(conn, table, columns)
+    elif conn.dialect.name == "postgresql":
+        _create_trigram(conn, table, columns)
+
+
+def drop_index(conn, table: str) -> None:
+    """Remove what `create_index` built (a migration's downgrade, before dropping the
+    table)."""
+    quote = conn.dialect.identifier_preparer.quote
+    if conn.dialect.name == "sqlite":
+        for event in ("insert", "update", "delete"):
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {quote(f'{table}_search_{event}')}")
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {quote(index_table(table))}")
+    elif conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"DROP INDEX IF EXISTS {quote(index_name(table))}")
+        conn.exec_driver_sql(f"ALTER TABLE {quote(table)} DROP COLUMN IF EXISTS "
+                             f"{INDEXED_COLUMN}")
+
+
+def _create_fts(conn, table: str, columns) -> None:
+    drop_index(conn, table)
+    quote = conn.dialect.identifier_preparer.quote
+    fts, source = quote(index_table(table)), quote(table)
+
+    def text_of(row: str) -> str:
+        joined = f" || '{SEPARATOR}' || ".join(
+            f"coalesce({row}{quote(c)}, '')" for c in columns)
+        return f"erp_fold({joined})"
+
+    def trigger(event: str, when: str, body: str) -> None:
+        conn.exec_driver_sql(f"CREATE TRIGGER {quote(f'{table}_search_{event}')} {when} "
+                             f"ON {source} BEGIN {body} END")
+
+    # case-sensitive: the text is folded already, and such a table serves GLOB by its index
+    conn.exec_driver_sql(f"CREATE VIRTUAL TABLE {fts} USING fts5(text, "
+                         f"tokenize = 'trigram case_sensitive 1')")
+    conn.exec_driver_sql(f"INSERT INTO {fts} (rowid, text) SELECT id, {text_of('')} "
+                         f"FROM {source}")
+    insert = f"INSERT INTO {fts} (rowid, text) VALUES (new.id, {text_of('new.')});"
+    trigger("insert", "AFTER INSERT", insert)
+    trigger("update", f"AFTER UPDATE OF id, {', '.join(quote(c) for c in columns)}",
+            f"DELETE FROM {fts} WHERE rowid = old.id; {insert}")
+    trigger("delete", "AFTER DELETE", f"DELETE FROM {fts} WHERE rowid = old.id;")
+
+
+def _create_trigram(conn, table: str, columns) -> None:
+    """The folded text as a stored generated column (PostgreSQL computes it on every write,
+    once: its translate() costs 0.2 ms a row, too much to run on every row searched or on
+    every candidate the index offers) and a trigram index on it."""
+    import logging
+
+    drop_index(conn, table)
+    quote = conn.dialect.identifier_preparer.quote
+    expression = folded(_joined([sa.column(c) for c in columns])).compile(
+        dialect=conn.dialect, compile_kwargs={"literal_binds": True})
+    conn.exec_driver_sql(f"ALTER TABLE {quote(table)} ADD COLUMN {INDEXED_COLUMN} text "
+                         f"GENERATED ALWAYS AS ({expression}) STORED")
+    have = conn.exec_driver_sql("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
+    if have.first() is None:
+        try:
+            with conn.begin_nested():  # pg_trgm is trusted: a database owner may add it
+                conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        except sa.exc.DBAPIError as exc:
+            logging.getLogger(__name__).warning(
+                "no pg_trgm (%s): %s is searched without an index", exc.orig, table)
+            return
+    conn.exec_driver_sql(f"CREATE INDEX {quote(index_name(table))} ON {quote(table)} "
+                         f"USING gin ({INDEXED_COLUMN} gin_trgm_ops)")
 
 
 # -- sorting ---------------------------------------------------------------------------

@@ -20,6 +20,8 @@ class Partner(Model):
     __timeline__ = True
     # reference pickers list active partners by name
     __table_args__ = (sa.Index("ix_partner_active_name", "active", "name"),)
+    # what the contacts list searches, by an index (core.search; migration core_0005)
+    __search__ = ("name", "email", "phone", "city")
 
     name: Mapped[str] = mapped_column(sa.String(200), index=True, info={"label": _l("Name")})
     is_company: Mapped[bool] = mapped_column(default=False, index=True,

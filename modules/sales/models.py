@@ -183,6 +183,8 @@ class Lead(Model):
                       sa.Index("ix_sale_lead_forecast", "type", "outcome", "expected_close",
                                "expected_revenue", "probability"),
                       sa.Index("ix_sale_lead_pool", "type", "user_id", "last_touched_at"))
+    # what the lead list searches, by an index (core.search; migration sales_0005)
+    __search__ = ("name", "company_name", "contact_name", "email", "phone")
 
     name: Mapped[str] = mapped_column(sa.String(200), info={"label": _l("Subject")})
     type: Mapped[str] = mapped_column(sa.String(16), default="lead",
@@ -256,6 +258,7 @@ class Order(DocumentTotals, Model):
                "confirmed": ("done", "cancelled"), "cancelled": ("draft",)},
         locked={"confirmed": ALL, "done": ALL, "cancelled": ALL}, aside=("cancelled",))
     __table_args__ = (sa.Index("ix_sale_order_state_date", "state", "date_order"),)
+    __search__ = ("name",)  # the number, by an index (core.search; migration sales_0005)
 
     name: Mapped[str] = mapped_column(sa.String(32), unique=True, info={"label": _l("Number")})
     partner_id: Mapped[int] = mapped_column(

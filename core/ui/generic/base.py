@@ -9,7 +9,7 @@ from flask import g, request, url_for
 from flask_babel import gettext as _
 
 from core import access, translatable
-from core.search import contains_any
+from core.search import matching
 
 from .. import formats
 from .. import forms as model_forms
@@ -170,7 +170,7 @@ class ViewsCore:
             query = query.where(self.where())
         text = (request.args.get("q") or "").strip()
         if text and self.search:
-            query = query.where(contains_any([self.sql(f) for f in self.search], text))
+            query = query.where(matching(self.model, self.search, text, self.sql))
         extensions = self.extensions()
         for name in self.filter_names():
             value = request.args.get(f"f.{name}")
