@@ -146,3 +146,18 @@ def test_tags_are_a_searchable_multi_select(app, readers):
     tags = page.split('name="tags"')[0].rsplit("<select", 1)[1]
     assert "multiple" in tags and "data-multiselect" in tags
     assert "js/multiselect.js" in page
+
+
+def test_a_select_writes_its_options_as_wtforms_does():
+    from wtforms import Form, widgets
+
+    from core.ui.forms import ManyField, SelectField
+
+    class Picks(Form):
+        one = SelectField(choices=[("", "—"), ('x"<', "A & B"), ("7", "Đặng <b>")])
+        many = ManyField(choices=[(1, "Gold"), (2, "Silver & co")], coerce=int)
+
+    form = Picks(data={"one": 'x"<', "many": [2]})
+    assert form.one() == widgets.Select()(form.one)  # escaped and selected alike
+    assert form.many() == widgets.Select(multiple=True)(form.many)
+    assert '<option selected value="x&#34;&lt;">A &amp; B</option>' in form.one()
