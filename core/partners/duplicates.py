@@ -6,7 +6,8 @@ import unicodedata
 import sqlalchemy as sa
 from flask_babel import gettext
 
-from core.db import contains, db
+from core.db import db
+from core.search import matching
 from core.timeline import add_note
 
 from .models import Partner
@@ -29,19 +30,20 @@ def digits(phone: str | None) -> str:
 def likely_duplicates(name: str, email: str | None, phone: str | None,
                       exclude: int | None = None, limit: int = 5) -> list[Partner]:
     """Partners with the same email or phone, or a name that normalises the same. The SQL
-    narrows by email, phone or the name's first word; Python compares the rest."""
+    narrows by email, phone or the name's longest word (the first two through the search
+    index: a contact's page asks on every view); Python compares the rest."""
     key = normalise(name)
     words = key.split()
     conditions = []
-    if email:
-        conditions.append(sa.func.lower(Partner.email) == email.strip().lower())
+    if email:  # the search index finds the few holding it; Python compares them below
+        conditions.append(matching(Partner, ("email",), email.strip()))
     if digits(phone):
         bare = Partner.phone
         for sign in (" ", "-", ".", "(", ")"):
             bare = sa.func.replace(bare, sign, "")
         conditions.append(bare.like(f"%{digits(phone)[-6:]}%"))
-    if words:
-        conditions.append(contains(Partner.name, max(words, key=len)))  # accent-blind
+    if words:  # accent-blind, through the search index
+        conditions.append(matching(Partner, ("name",), max(words, key=len)))
     if not conditions:
         return []
     query = sa.select(Partner).where(sa.or_(*conditions), Partner.active.is_(True))

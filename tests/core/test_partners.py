@@ -39,6 +39,31 @@ def test_creating_a_likely_duplicate_warns_first(app, admin_client):
     assert fresh.status_code == 302
 
 
+def test_the_duplicate_check_finds_names_and_emails_through_the_search_index(app):
+    from sqlalchemy import event
+
+    from core.search import INDEXED_COLUMN, index_table
+
+    add(app, name="Đặng Thị Hoa", email="Hoa.Dang@example.vn")
+    seen = []
+
+    def statement(_conn, _cursor, sql, *_args):
+        seen.append(sql)
+
+    with app.test_request_context():
+        event.listen(db.engine, "before_cursor_execute", statement)
+        try:
+            by_name = likely_duplicates("dang thi hoa", None, None)
+            by_email = likely_duplicates("Someone", "hoa.dang@EXAMPLE.vn", None)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", statement)
+        index = index_table("partner") if db.engine.dialect.name == "sqlite" \
+            else INDEXED_COLUMN
+    assert [p.name for p in by_name] == [p.name for p in by_email] == ["Đặng Thị Hoa"]
+    seen = [sql for sql in seen if sql.startswith("SELECT")]
+    assert len(seen) == 2 and all(index in sql for sql in seen), seen  # not a scan
+
+
 def test_company_page_shows_its_people_and_timeline(app, admin_client):
     company = add(app, name="Saigon Coffee", is_company=True)
     add(app, name="Trần Bình", parent_id=company, email="binh@saigoncoffee.vn")
