@@ -253,14 +253,27 @@ def payment_view(record_id):
 
 
 # -- receivables -------------------------------------------------------------------------
+RECEIVABLES_PAGE = 100  # customers a page of receivables shows
 @bp.route("/receivables")
 @access.requires("billing.invoice", "r")
 def receivables():
+    """The ageing of every customer who owes or holds a credit, a page of them at a time
+    (rendering every one of 50,000 customers took most of a minute), with the totals of
+    them all."""
     rows = services.receivables(salesperson_id=None if access.can("billing.invoice", "w")
                                 else current_user.id)
     totals = {name: sum((r[name] for r in rows), Decimal(0))
               for name in (*services.BUCKETS, "total", "credit", "net")}
-    return render_template("billing/receivables.html", rows=rows, totals=totals)
+    page = max(1, min(request.args.get("page", 1, type=int) or 1,
+                      (len(rows) + RECEIVABLES_PAGE - 1) // RECEIVABLES_PAGE or 1))
+    start = (page - 1) * RECEIVABLES_PAGE
+    shown = rows[start:start + RECEIVABLES_PAGE]
+    pager = {"prev": url_for("billing.receivables", page=page - 1) if page > 1 else None,
+             "next": url_for("billing.receivables", page=page + 1)
+             if start + RECEIVABLES_PAGE < len(rows) else None,
+             "first": start + 1, "last": start + len(shown), "count": len(rows)}
+    return render_template("billing/receivables.html", rows=shown, totals=totals,
+                           pager=pager)
 
 
 # -- slots, signals and the widget -------------------------------------------------------
