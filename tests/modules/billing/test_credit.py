@@ -190,3 +190,21 @@ def test_the_api_shows_allocated_and_unallocated(billing):
     assert (Decimal(found["amount"]), Decimal(found["allocated"]),
             Decimal(found["unallocated"])) == (Decimal(5000), Decimal("775.47"),
                                                Decimal("4224.53"))
+
+
+def test_receivables_show_a_page_of_customers_with_the_totals_of_all(billing, bea_client,
+                                                                     monkeypatch):
+    from modules.billing import views
+
+    with acting(billing):
+        owing = [partner(f"Owing {i}").id for i in range(3)]
+        for customer in owing:
+            posted(customer, "100")
+        db.session.commit()
+    monkeypatch.setattr(views, "RECEIVABLES_PAGE", 2)
+    first = bea_client.get("/billing/receivables").text
+    assert first.count('data-partner="') == 2 and "Customers 1–2 of 3" in first
+    assert "300.00" in first.split('class="text-end fw-semibold ageing-total"')[1][:80]
+    second = bea_client.get("/billing/receivables?page=2").text
+    assert second.count('data-partner="') == 1 and f'data-partner="{owing[2]}"' in second
+    assert bea_client.get("/billing/receivables?page=99").text.count('data-partner="') == 1
