@@ -14,7 +14,8 @@
 4. the record is flushed and must still be within the user's record rules (a write may
    not move a record out of reach, e.g. hand an order to another salesperson);
 5. the timeline records the change (core.timeline's flush hook).
-Callers commit, so a refusal anywhere rolls the whole operation back."""
+Callers commit, so a refusal anywhere rolls the whole operation back. `save_many` takes the
+same steps for a batch (a CSV import), reading the database once per batch."""
 from __future__ import annotations
 
 import functools
@@ -89,8 +90,7 @@ def _settable(model_cls, name: str, value) -> bool:
 
 
 class Refused(Exception):
-    """Some entries of a `save_many` batch were refused, before anything was written or
-    with the writes flushed (the caller rolls its savepoint back): {index: the Refusal or
+    """Some entries of a `save_many` batch were refused: {index: the Refusal or
     HTTPException that entry alone would have raised}."""
 
     def __init__(self, failures: dict[int, Exception]):
@@ -110,9 +110,10 @@ def save(model_cls, values: dict, record=None):
 def save_many(model_cls, entries: list[tuple[dict, object]]) -> list:
     """`save` for a batch of (values, record or None): the same steps, with the checks
     that read the database made once for the batch (a CSV import of 100,000 rows), one
-    flush, and the records returned in order. Refused (naming each refused entry) before
-    anything is written when a check fails; after the flush, when a hook or the record
-    rules refuse, the caller must roll the batch back."""
+    flush, and the records returned in order. Raises Refused, naming each refused entry:
+    before the flush when a check or a saving hook refuses (a hook may have changed the
+    records in memory), after it when the record rules do; either way the caller rolls
+    the batch back (a savepoint, or the whole transaction)."""
     creating = [record is None for _values, record in entries]
     if any(creating):
         access.require(model_cls.__model__, "c")
