@@ -56,6 +56,8 @@ class Invoice(DocumentTotals, Model):
         moves={"draft": ("posted", "cancelled"), "posted": ("paid", "cancelled")},
         locked={"posted": ALL, "paid": ALL, "cancelled": ALL}, aside=("cancelled",))
     __table_args__ = (sa.Index("ix_billing_invoice_open", "state", "partner_id", "date_due"),)
+    # the number and the origin, by an index (core.search; migration billing_0004)
+    __search__ = ("name", "origin")
 
     name: Mapped[str | None] = mapped_column(sa.String(32), unique=True,
                                              info={"label": _l("Number")})
@@ -121,6 +123,7 @@ class InvoiceDue(Model):
 class Payment(Model):
     __model__ = "billing.payment"
     __timeline__ = True
+    __search__ = ("reference",)  # by an index (core.search; migration billing_0004)
 
     partner_id: Mapped[int] = mapped_column(
         sa.ForeignKey("partner.id", ondelete="RESTRICT"), index=True,

@@ -162,10 +162,11 @@ def test_every_declared_search_has_its_index(app):
     from core.modules import get_registry, lifecycle
 
     with app.app_context():
-        lifecycle.enable(get_registry(), ["sales"])
+        lifecycle.enable(get_registry(), ["sales", "billing"])
         models = [m.class_ for m in db.Model.registry.mappers
                   if getattr(m.class_, "__search__", None)]
-        assert {m.__tablename__ for m in models} >= {"partner", "sale_lead", "sale_order"}
+        assert {m.__tablename__ for m in models} >= {
+            "partner", "sale_lead", "sale_order", "billing_invoice", "billing_payment"}
     for model in models:
         made = _index_sql(app, model.__tablename__)
         assert made, f"{model.__tablename__} declares __search__ and has no index"
