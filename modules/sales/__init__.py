@@ -31,7 +31,7 @@ def register(module) -> None:
     actions.declare(module)
     grades.register(module)  # the customer grade on partners' pages and API
     # benchmarks: imported by the runner only (they use bench/'s toolkit)
-    module.bench("seed", f"{__name__}.bench:bench_seed")
+    module.bench("seed", f"{__name__}.bench_seed:bench_seed")
     module.bench("run", f"{__name__}.bench:bench_run")
     module.on_enable(_defaults)
 
