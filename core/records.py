@@ -160,9 +160,8 @@ def save_many(model_cls, entries: list[tuple[dict, object]]) -> list:
         raise Refused(failures)
     db.session.add_all(record for record, new in zip(records, creating, strict=True) if new)
     db.session.flush()
-    within = {**_reachable_ids(model_cls, [r for r, new in zip(records, creating, strict=True)
-                                           if new], "c"),
-              **_reachable_ids(model_cls, existing, "w")}
+    within = _reachable_ids(model_cls, [r for r, new in zip(records, creating, strict=True)
+                                        if new], "c") | _reachable_ids(model_cls, existing, "w")
     for index, record in enumerate(records):
         if index not in failures and record.id not in within:  # outside the writer's rules
             failures[index] = Forbidden()
@@ -178,14 +177,14 @@ def reachable(record, perm: str = "w") -> bool:
     return bool(_reachable_ids(type(record), [record], perm))
 
 
-def _reachable_ids(model_cls, records: list, perm: str) -> dict:
-    """{id: True} of `records` (flushed) within the current user's record rules for `perm`,
+def _reachable_ids(model_cls, records: list, perm: str) -> set:
+    """The ids of `records` (flushed) within the current user's record rules for `perm`,
     in one query."""
     ids = [record.id for record in records]
     if not ids:
-        return {}
+        return set()
     query = access.select_for(model_cls, perm, model_cls.id).where(model_cls.id.in_(ids))
-    return dict.fromkeys(db.session.execute(query).scalars(), True)
+    return set(db.session.execute(query).scalars())
 
 
 def check_field_rights(record, values: dict, creating: bool, rights: dict | None = None) -> None:

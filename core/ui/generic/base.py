@@ -151,13 +151,12 @@ class ViewsCore:
         then called per row."""
         choices = self.choices(name) or {}
         column = formats.column_of(self.model, name)
-        yes, no = _("Yes"), _("No")
 
         def show(value) -> str:
             if value is None:
                 return ""
             if isinstance(value, bool):
-                return yes if value else no
+                return _("Yes") if value else _("No")
             label = choices.get(str(value))
             return label if label is not None else formats.shown(column, value)
         return show

@@ -316,52 +316,60 @@ class ImportRows:
         is written; a refused row raises Refusal, a row outside the importer's rules
         Forbidden; the caller rolls back); mode "valid": the rows that pass, a batch at a
         time in a savepoint, the others rejected with their reason."""
-        rows = table_rows(table)
         cache: dict = {}
         outcome = Outcome()
-        checked: list[Checked] = []
-        if mode == "all":
-            for start in range(0, len(rows), BATCH):
-                checked += self.check_rows(rows[start:start + BATCH], cache)
-                if any(c.errors for c in checked[start:]):
+        batches = self.checked_batches(table_rows(table), cache)
+        if mode == "all":  # every row checked before any is written
+            checked = []
+            for batch in batches:
+                if any(row.errors for _n, _cells, row in batch):
                     raise Refusal(_("Nothing was imported: some rows have errors."), "invalid")
+                checked.append(batch)
                 if step is not None:
-                    step(len(checked), _("Checking rows"))
+                    step(batch[-1][0], _("Checking rows"))
+            batches = checked
         if before_saving is not None:
             before_saving()
-        for start in range(0, len(rows), BATCH):
+        for batch in batches:
             if mode == "all":
-                batch = list(enumerate(checked[start:start + BATCH], start=start + 1))
-                self._refresh(c.record for _n, c in batch)
+                saving = [(number, row) for number, _cells, row in batch]
+                self._refresh(row.record for _n, row in saving)
                 try:
-                    self.save_batch(batch, outcome)
+                    self.save_batch(saving, outcome)
                 except records.Refused as refused:
-                    number = batch[min(refused.failures)][0]
+                    number, row = saving[min(refused.failures)]
                     raise self._refusal(number, refused.failures[min(refused.failures)],
-                                        batch[min(refused.failures)][1]) from None
+                                        row) from None
             else:
-                batch = []
-                for number, row in enumerate(self.check_rows(rows[start:start + BATCH], cache),
-                                             start=start + 1):
+                saving = []
+                for number, _cells, row in batch:
                     if row.errors:
                         outcome.rejected.append((number, self.reason(row.errors)))
                     else:
-                        batch.append((number, row))
-                while batch:
+                        saving.append((number, row))
+                while saving:
                     try:
                         with db.session.begin_nested():
-                            self.save_batch(batch, outcome)
+                            self.save_batch(saving, outcome)
                         break
                     except records.Refused as refused:
                         for index in sorted(refused.failures):
-                            number, row = batch[index]
+                            number, row = saving[index]
                             outcome.rejected.append((number, self._reason_of(
                                 refused.failures[index], row)))
-                        batch = [b for i, b in enumerate(batch) if i not in refused.failures]
+                        saving = [b for i, b in enumerate(saving) if i not in refused.failures]
                 outcome.rejected.sort()
             if step is not None:
-                step(min(start + BATCH, len(rows)), _("Saving rows"))
+                step(batch[-1][0], _("Saving rows"))
         return outcome
+
+    def checked_batches(self, rows: list[dict], cache: dict):
+        """The rows checked a batch at a time, as they are asked for: lists of (row number,
+        cells, Checked)."""
+        for start in range(0, len(rows), BATCH):
+            batch = rows[start:start + BATCH]
+            yield list(zip(range(start + 1, start + 1 + len(batch)), batch,
+                           self.check_rows(batch, cache), strict=True))
 
     def _refresh(self, updated) -> None:
         """Read the records a batch updates again in one query (a rollback between the
@@ -401,18 +409,14 @@ class ImportRows:
     def preview_rows(self, table: dict, step=None):
         """Every row checked: (the first PREVIEW_ROWS as (number, cells, errors),
         [(number, reason)] of those with errors)."""
-        cache: dict = {}
         shown, rejected = [], []
-        rows = table_rows(table)
-        for start in range(0, len(rows), BATCH):
-            batch = rows[start:start + BATCH]
-            for number, (row, checked) in enumerate(
-                    zip(batch, self.check_rows(batch, cache), strict=True), start=start + 1):
+        for batch in self.checked_batches(table_rows(table), {}):
+            for number, cells, checked in batch:
                 if checked.errors:
                     rejected.append((number, self.reason(checked.errors)))
                 if number <= PREVIEW_ROWS:
-                    shown.append((number, row, checked.errors))
+                    shown.append((number, cells, checked.errors))
             if step is not None:
-                step(min(start + BATCH, len(rows)), _("Checking rows"))
+                step(batch[-1][0], _("Checking rows"))
         db.session.rollback()  # the checks only read
         return shown, rejected
