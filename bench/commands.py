@@ -80,15 +80,19 @@ def bench_group(registry) -> BenchGroup:
 
 
 # -- the toolkit ---------------------------------------------------------------------------
-def app_on(db_path: Path):
-    """An app of its own on the SQLite file `db_path` (made if missing)."""
+# what every benchmark's app is given: the modules of this source tree, no CSRF tokens
+BENCH_CONFIG = {"ERP_MODULE_ENTRY_POINTS": False, "WTF_CSRF_ENABLED": False}
+
+
+def app_on(db_path: Path, **config):
+    """An app of its own on the SQLite file `db_path` (made if missing), with `config`."""
     from core import create_app
 
     # absolute: Flask-SQLAlchemy would take a relative SQLite path from instance/
     db_path = db_path.resolve()
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    return create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}",
-                       "ERP_MODULE_ENTRY_POINTS": False, "WTF_CSRF_ENABLED": False})
+    return create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", **BENCH_CONFIG,
+                       **config})
 
 
 def seed_partners(app, rows: int) -> None:

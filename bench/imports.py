@@ -36,17 +36,14 @@ def contacts_csv(rows: int, companies: list[str], seed: int = 3) -> bytes:
 def bench_import(rows, db_path):
     """One CSV file of contacts imported through the app: upload and preview, then the
     import, timed."""
-    from bench.commands import seed_partners
-    from core import create_app
+    from bench.commands import app_on, seed_partners
     from core.db import db
     from core.partners.models import Partner, PartnerTag
 
     db_path = db_path.resolve()
     for suffix in ("", "-wal", "-shm"):  # a fresh file: the figures are for an empty table
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}",
-                      "ERP_MODULE_ENTRY_POINTS": False, "WTF_CSRF_ENABLED": False,
-                      "ERP_TASKS_IMMEDIATE": True})
+    app = app_on(db_path, ERP_TASKS_IMMEDIATE=True)  # a queued task runs as it is queued
     seed_partners(app, 0)
     companies = [f"Company {i:03d}" for i in range(200)]
     with app.app_context():

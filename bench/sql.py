@@ -21,14 +21,13 @@ def is_url(db: str) -> bool:
 
 def app_for(db: str | Path):
     """An app of its own on `db`: a SQLite file's path (made if missing) or a URL."""
-    from bench.commands import app_on
+    from bench.commands import BENCH_CONFIG, app_on
 
     if not is_url(db):
         return app_on(Path(db))
     from core import create_app
 
-    return create_app({"SQLALCHEMY_DATABASE_URI": str(db), "ERP_MODULE_ENTRY_POINTS": False,
-                       "WTF_CSRF_ENABLED": False})
+    return create_app({"SQLALCHEMY_DATABASE_URI": str(db), **BENCH_CONFIG})
 
 
 def describe(db: str | Path) -> str:
