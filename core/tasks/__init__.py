@@ -40,7 +40,7 @@ def register(module) -> None:
     module.task("job", "core.scheduler:run_claimed", title=_l("Scheduled job"), retries=0)
     module.task("import", "core.ui.generic.transfer_tasks:import_rows", title=_l("CSV import"),
                 retries=2)
-    module.task("import_check", "core.ui.generic.transfer_tasks:check_rows",
+    module.task("import_check", "core.ui.generic.transfer_tasks:check_upload",
                 title=_l("CSV import check"), retries=2)
     module.task("export", "core.ui.generic.transfer_tasks:export_rows", title=_l("CSV export"),
                 retries=2)

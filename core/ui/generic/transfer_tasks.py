@@ -59,7 +59,7 @@ def import_rows(model: str, views: str, token: str, mode: str = "all") -> tasks.
     return tasks.Result(outcome.message(), link)
 
 
-def check_rows(model: str, views: str, token: str) -> tasks.Result:
+def check_upload(model: str, views: str, token: str) -> tasks.Result:
     """The `core.import_check` task: check every row of a large file, reporting progress;
     its link opens the preview, from which the user imports."""
     view = _views(model, views)
