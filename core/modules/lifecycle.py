@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from core import rollups
 from core.db import db, utcnow
 
 from . import migrations, validation
@@ -104,6 +105,8 @@ def enable(registry, names) -> Plan:
         for name in plan.modules:
             migrations.upgrade(cfg, name)
             _set_state(conn, name, "enabled", registry.manifests[name].version)
+            # what changed while it was off (a merged customer's orders) is summed again
+            rollups.rebuild_module(conn, registry, name)
             for hook in registry.enable_hooks.get(name, ()):
                 hook(conn)
     return plan
@@ -123,8 +126,11 @@ def upgrade(registry, names=None) -> Plan:
     with _transaction(registry) as (conn, cfg):
         migrations.upgrade(cfg, "core")
         for name in plan.modules:
+            was = registry.installed_version(name)
             migrations.upgrade(cfg, name)
             _set_state(conn, name, "enabled", registry.manifests[name].version)
+            if was != registry.manifests[name].version:  # its sums may be new or defined anew
+                rollups.rebuild_module(conn, registry, name)
     return plan
 
 

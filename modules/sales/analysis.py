@@ -9,24 +9,28 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from core import access
+from core import access, rollups
 from core.auth.models import Team, User
 from core.db import db
+from core.documents import LINE
 from core.partners.models import Partner
+from core.rollups import month_of
 from core.settings import get_setting
 from core.translatable import expression as translated
 
-from .models import Lead, Order, OrderLine, PartnerGrade, Product
+from .models import (
+    SOLD,
+    Lead,
+    Order,
+    OrderLine,
+    PartnerGrade,
+    Product,
+    SalesByCustomer,
+    SalesByMonth,
+    SalesByProduct,
+)
 
-SOLD = ("confirmed", "done")
 HUNDRED = Decimal(100)
-
-
-def month_of(column):
-    """'2026-11' from a date column, on SQLite and PostgreSQL alike."""
-    if db.engine.dialect.name == "postgresql":
-        return sa.func.to_char(column, "YYYY-MM")
-    return sa.func.strftime("%Y-%m", column)
 
 
 # -- forecast ----------------------------------------------------------------------------
@@ -71,8 +75,67 @@ def analysis_keys():
 
 def sales_analysis(by: str = "customer", date_from: date | None = None,
                    date_to: date | None = None, limit: int = 100) -> dict:
-    """Revenue (untaxed), cost, margin and order count of confirmed orders, grouped."""
-    key, _name = analysis_keys().get(by, analysis_keys()["customer"])
+    """Revenue (untaxed), cost, margin and order count of confirmed orders, grouped: from
+    the sums kept of them (models.SalesBy*) for whole months, else from the orders."""
+    by = by if by in analysis_keys() else "customer"
+    try:
+        found = _summed(by, date_from, date_to, limit)
+    except rollups.NotSummed:
+        found = _from_orders(by, date_from, date_to, limit)
+    rows = []
+    for key, revenue, cost, orders in found:
+        revenue_, cost_ = Decimal(revenue or 0), Decimal(cost or 0).quantize(Decimal("0.01"))
+        rows.append({"key": key, "revenue": revenue_, "cost": cost_,
+                     "margin": revenue_ - cost_, "orders": int(orders or 0),
+                     "margin_pct": (revenue_ - cost_) / revenue_ * HUNDRED if revenue_ else None})
+    totals = {k: sum((r[k] for r in rows), Decimal(0)) for k in ("revenue", "cost", "margin")}
+    return {"rows": rows, "totals": totals}
+
+
+def _months(table, date_from: date | None, date_to: date | None) -> list:
+    """The period as conditions on a rollup's month, when it is made of whole months."""
+    if (date_from and date_from.day != 1) or (date_to and (date_to + timedelta(1)).day != 1):
+        raise rollups.NotSummed("a period of part of a month")
+    return [*([table.c.month >= f"{date_from:%Y-%m}"] if date_from else ()),
+            *([table.c.month <= f"{date_to:%Y-%m}"] if date_to else ())]
+
+
+def _summed(by: str, date_from, date_to, limit: int) -> list[tuple]:
+    """(name, revenue, cost, orders) of the top `limit` groups, from the sums: the groups
+    first, then the names of those shown."""
+    cls = {"customer": SalesByCustomer, "product": SalesByProduct}.get(by, SalesByMonth)
+    table = cls.__table__
+    ids = {"customer": ("partner_id",), "product": ("product_id", "label"),
+           "salesperson": ("user_id",), "team": ("team_id",), "month": ("month",)}[by]
+    revenue = sa.func.sum(table.c.revenue)
+    groups = (sa.select(*(table.c[i] for i in ids), revenue.label("revenue"),
+                        sa.func.sum(table.c.cost).label("cost"),
+                        sa.func.sum(table.c.orders).label("orders"))
+              .where(*rollups.readable(cls), *_months(table, date_from, date_to))
+              .group_by(*(table.c[i] for i in ids))
+              .order_by(table.c.month if by == "month" else revenue.desc()).limit(limit)
+              ).subquery()
+    sums = (groups.c.revenue, groups.c.cost, groups.c.orders)
+    if by == "month":
+        query = sa.select(groups.c.month, *sums)
+    elif by == "customer":
+        query = sa.select(Partner.name, *sums).join(Partner, Partner.id == groups.c.partner_id)
+    elif by == "product":
+        query = sa.select(sa.func.coalesce(translated(Product, "name"), sa.func.nullif(
+            groups.c.label, "")), *sums).outerjoin(Product, Product.id == groups.c.product_id)
+    else:
+        named = User if by == "salesperson" else Team
+        query = sa.select(sa.func.coalesce(named.name, ""), *sums).outerjoin(
+            named, named.id == groups.c[ids[0]])
+    query = query.select_from(groups).order_by(
+        groups.c.month if by == "month" else groups.c.revenue.desc())
+    return [tuple(row) for row in db.session.execute(query)]
+
+
+def _from_orders(by: str, date_from, date_to, limit: int) -> list[tuple]:
+    """The same figures summed from the orders themselves (a period of part of a month,
+    or a record rule the sums cannot answer)."""
+    key, _name = analysis_keys()[by]
     revenue = sa.func.coalesce(sa.func.sum(OrderLine.amount_untaxed), 0)
     cost = sa.func.coalesce(sa.func.sum(OrderLine.cost * OrderLine.quantity), 0)
     query = (access.select_for(Order).with_only_columns(
@@ -82,45 +145,28 @@ def sales_analysis(by: str = "customer", date_from: date | None = None,
         .join(Partner, Partner.id == Order.partner_id)
         .outerjoin(Product, Product.id == OrderLine.product_id)
         .outerjoin(User, User.id == Order.user_id).outerjoin(Team, Team.id == Order.team_id)
-        .where(Order.state.in_(SOLD)))
+        .where(Order.state.in_(SOLD), OrderLine.display_type == LINE))
     if date_from:
         query = query.where(Order.date_order >= date_from)
     if date_to:
         query = query.where(Order.date_order <= date_to)
     query = query.group_by(key).order_by(
         key if by == "month" else revenue.desc()).limit(limit)
-    rows = []
-    for row in db.session.execute(query):
-        revenue_, cost_ = Decimal(row.revenue), Decimal(row.cost).quantize(Decimal("0.01"))
-        rows.append({"key": row.key, "revenue": revenue_, "cost": cost_,
-                     "margin": revenue_ - cost_, "orders": row.orders,
-                     "margin_pct": (revenue_ - cost_) / revenue_ * HUNDRED if revenue_ else None})
-    totals = {k: sum((r[k] for r in rows), Decimal(0)) for k in ("revenue", "cost", "margin")}
-    return {"rows": rows, "totals": totals}
+    return [tuple(row) for row in db.session.execute(query)]
 
 
 def price_analysis(date_from: date | None = None, date_to: date | None = None,
                    limit: int = 200) -> dict:
     """Each product's share of sales and of margin, its average price against its list
     price (how much discounting costs), over confirmed orders."""
-    revenue = sa.func.sum(OrderLine.amount_untaxed)
-    cost = sa.func.sum(OrderLine.cost * OrderLine.quantity)
-    quantity = sa.func.sum(OrderLine.quantity)
-    query = (access.select_for(Order).with_only_columns(
-        Product.id, translated(Product, "name"), Product.list_price, revenue, cost, quantity)
-        .select_from(Order).join(OrderLine, OrderLine.order_id == Order.id)
-        .join(Product, Product.id == OrderLine.product_id)
-        .where(Order.state.in_(SOLD)))
-    if date_from:
-        query = query.where(Order.date_order >= date_from)
-    if date_to:
-        query = query.where(Order.date_order <= date_to)
-    found = db.session.execute(query.group_by(Product.id, Product.list_price)
-                               .order_by(revenue.desc()).limit(limit)).all()
-    total_revenue = sum((Decimal(r[3]) for r in found), Decimal(0))
-    total_margin = sum((Decimal(r[3]) - Decimal(r[4]) for r in found), Decimal(0))
+    try:
+        found = _prices_summed(date_from, date_to, limit)
+    except rollups.NotSummed:
+        found = _prices_from_orders(date_from, date_to, limit)
+    total_revenue = sum((Decimal(r[2]) for r in found), Decimal(0))
+    total_margin = sum((Decimal(r[2]) - Decimal(r[3]) for r in found), Decimal(0))
     rows = []
-    for _id, name, list_price, rev, cst, qty in found:
+    for name, list_price, rev, cst, qty in found:
         rev, margin, qty = Decimal(rev), Decimal(rev) - Decimal(cst), Decimal(qty)
         average = (rev / qty).quantize(Decimal("0.01")) if qty else Decimal(0)
         rows.append({
@@ -131,6 +177,37 @@ def price_analysis(date_from: date | None = None, date_to: date | None = None,
             "discounting": (list_price - average) / list_price * HUNDRED
             if list_price else Decimal(0)})
     return {"rows": rows, "revenue": total_revenue, "margin": total_margin}
+
+
+def _prices_summed(date_from, date_to, limit: int) -> list[tuple]:
+    table = SalesByProduct.__table__
+    revenue = sa.func.sum(table.c.revenue)
+    groups = (sa.select(table.c.product_id, revenue.label("revenue"),
+                        sa.func.sum(table.c.cost).label("cost"),
+                        sa.func.sum(table.c.quantity).label("quantity"))
+              .where(table.c.product_id != 0, *rollups.readable(SalesByProduct),
+                     *_months(table, date_from, date_to))
+              .group_by(table.c.product_id).order_by(revenue.desc()).limit(limit)).subquery()
+    return [tuple(row) for row in db.session.execute(
+        sa.select(translated(Product, "name"), Product.list_price, groups.c.revenue,
+                  groups.c.cost, groups.c.quantity).select_from(groups)
+        .join(Product, Product.id == groups.c.product_id).order_by(groups.c.revenue.desc()))]
+
+
+def _prices_from_orders(date_from, date_to, limit: int) -> list[tuple]:
+    revenue = sa.func.sum(OrderLine.amount_untaxed)
+    query = (access.select_for(Order).with_only_columns(
+        translated(Product, "name"), Product.list_price, revenue,
+        sa.func.sum(OrderLine.cost * OrderLine.quantity), sa.func.sum(OrderLine.quantity))
+        .select_from(Order).join(OrderLine, OrderLine.order_id == Order.id)
+        .join(Product, Product.id == OrderLine.product_id)
+        .where(Order.state.in_(SOLD), OrderLine.display_type == LINE))
+    if date_from:
+        query = query.where(Order.date_order >= date_from)
+    if date_to:
+        query = query.where(Order.date_order <= date_to)
+    return [tuple(row) for row in db.session.execute(
+        query.group_by(Product.id, Product.list_price).order_by(revenue.desc()).limit(limit))]
 
 
 # -- customer grading --------------------------------------------------------------------

@@ -110,7 +110,8 @@ def _bearer(app, login: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def _time_pages(app, db, repeat: int, budget: float, markdown: bool) -> list[dict]:
+def _time_pages(app, db, repeat: int, budget: float, markdown: bool,
+                only: str = "") -> list[dict]:
     from core.db import db as session_db
 
     with app.app_context():
@@ -133,6 +134,8 @@ def _time_pages(app, db, repeat: int, budget: float, markdown: bool) -> list[dic
                    f"{head[5]:>6}{head[6]:>7}{head[7]:>4}  mark  URL")
     found = []
     for label, url, kind in _pages(app):
+        if only not in label and only not in url:
+            continue
         seen, statements = [], []
         for login in logins:
             client, headers = api[login] if kind == "api" else (web[login], {})
@@ -259,14 +262,15 @@ def _service_workload(db_path: Path, runs: int) -> None:
 @click.option("--budget", default=20.0, show_default=True,
               help="Seconds a slow page may take in all: fewer requests (3 at least).")
 @click.option("--markdown", is_flag=True, help="The page table in Markdown.")
+@click.option("--only", default="", help="Only the pages whose label or URL contains this.")
 @click.option("--service-runs", default=3, show_default=True, help="0: no service workload.")
 @click.option("--service-db", default=SERVICE_DB, show_default=True,
               type=click.Path(dir_okay=False, path_type=Path))
-def bench_run(db, repeat, budget, markdown, service_runs, service_db):
+def bench_run(db, repeat, budget, markdown, only, service_runs, service_db):
     """Every sales, billing and credit page that grows with the data, on the `seed` data:
     time, raw SQL time, statements (for everyone, 20 and 500 records); then the service
     layer on a fresh SQLite file against Tryton's figures."""
     if not is_url(db) and not Path(db).exists():
         raise click.ClickException(f"{db} does not exist: run `bench seed` first")
-    _time_pages(app_for(db), db, repeat, budget, markdown)
+    _time_pages(app_for(db), db, repeat, budget, markdown, only)
     _service_workload(service_db, service_runs)

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.choices import COUNTRIES
 from core.db import Model, db
-from core.documents import PERCENT, DocumentLine, DocumentTotals, Money, Percent, Quantity
+from core.documents import LINE, PERCENT, DocumentLine, DocumentTotals, Money, Percent, Quantity
+from core.rollups import Rollup, month_of
 from core.workflow import ALL, Workflow
 
 UNITS = {"unit": _l("Unit"), "hour": _l("Hour"), "day": _l("Day"), "kg": _l("kg"),
@@ -27,6 +28,7 @@ ORDER_STATES = {"draft": _l("Quotation"), "sent": _l("Quotation sent"),
                 "confirmed": _l("Sales order"), "done": _l("Done"),
                 "cancelled": _l("Cancelled")}
 GRADE_LEVELS = {"A": "A", "B": "B", "C": "C"}
+SOLD = ("confirmed", "done")  # the orders sales figures count
 
 
 class Product(Model):
@@ -327,3 +329,40 @@ class OrderLine(DocumentLine, Model):
                                           info={"label": _l("Unit cost")})
 
     order: Mapped[Order] = relationship(back_populates="lines", lazy="raise")
+
+
+# -- sums of sold orders (core.rollups): what the analysis pages and widgets read ----------
+def _sold(keys: dict, **measures) -> Rollup:
+    """Sold orders' lines summed by `keys` (and always by salesperson and team, which the
+    salespeople's record rule reads)."""
+    return Rollup(
+        source=Order, parts={OrderLine: OrderLine.order_id},
+        joins=((OrderLine, OrderLine.order_id == Order.id),),
+        where=(Order.state.in_(SOLD), OrderLine.display_type == LINE),
+        keys={**keys, "user_id": Order.user_id, "team_id": Order.team_id},
+        measures={"revenue": sa.func.sum(OrderLine.amount_untaxed),
+                  "cost": sa.func.sum(OrderLine.cost * OrderLine.quantity, type_=Money),
+                  # an order has one month, customer, salesperson and team: its count adds up
+                  "orders": sa.func.count(sa.distinct(Order.id)), **measures})
+
+
+class SalesByMonth(db.Model):
+    """By month, salesperson and team: a few hundred rows whatever the orders."""
+    __rollup__ = _sold({"month": month_of(Order.date_order)})
+    __table__ = __rollup__.table("sale_sum_month")
+
+
+class SalesByCustomer(db.Model):
+    """By customer and month; the index sums a customer's months without the table."""
+    __rollup__ = _sold({"partner_id": Order.partner_id, "month": month_of(Order.date_order)})
+    __rollup__.indexes = (("partner_id", "revenue", "cost", "orders", "month"),)
+    __table__ = __rollup__.table("sale_sum_customer")
+
+
+class SalesByProduct(db.Model):
+    """By product (a line without one: by its description) and month."""
+    __rollup__ = _sold({"product_id": OrderLine.product_id, "label": sa.case(
+        (OrderLine.product_id.is_(None), sa.func.substr(OrderLine.description, 1, 64)),
+        else_=""), "month": month_of(Order.date_order)},
+        quantity=sa.func.sum(OrderLine.quantity))
+    __table__ = __rollup__.table("sale_sum_product")
