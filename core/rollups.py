@@ -202,9 +202,12 @@ def _declared() -> dict:
             watched[rollup.source.__table__.name].append((rollup, rollup.source.__table__.c.id))
             for part, column in rollup.parts.items():
                 watched[part.__table__.name].append((rollup, column))
+        parts = defaultdict(set)
+        for rollup in found:
+            for part, column in rollup.parts.items():
+                parts[part].add((rollup.source, column))
         _DECLARED.update(count=len(mappers), rollups=found, watched=dict(watched),
-                         sources={r.source for r in found},
-                         parts={p: (r.source, c) for r in found for p, c in r.parts.items()})
+                         sources={r.source for r in found}, parts=dict(parts))
     return _DECLARED
 
 
@@ -240,10 +243,10 @@ def _touched(session) -> tuple[dict, list]:
                 later.append((cls, obj, "id"))
             else:
                 ids[cls].add(obj.id)
-        elif cls in parts:
-            source, column = parts[cls]
+        for source, column in parts.get(cls, ()):  # a class may be both (an invoice)
             history = sa.inspect(obj).attrs[column.key].history
-            ids[source].update(v for v in (*history.deleted, *history.unchanged) if v)
+            ids[source].update(v for v in (*history.added, *history.deleted,
+                                           *history.unchanged) if v)
             later.append((source, obj, column.key))
     return ids, later
 
@@ -289,7 +292,12 @@ def _bulk_statement(state):
     watching = [w for w in watching or () if w[0] in rollups()]
     if not watching:
         return None
-    conn = state.session.connection()
+    session = state.session
+    if session.autoflush and not session._flushing:
+        # what the statement's own autoflush would write is summed first, by the flush,
+        # so that "before" below is what the statement alone changes
+        session.flush()
+    conn = session.connection()
     ids = _statement_ids(conn, state, watching[0][1])
     if not ids:
         return None

@@ -25,6 +25,7 @@ from core.taxes.models import tax_choices
 from core.ui import money as show_money
 from core.ui.forms import choices_of, id_value
 from core.ui.generic import Column, ModelViews, Report
+from core.ui.paging import paged
 
 from . import services
 from .models import (
@@ -264,14 +265,7 @@ def receivables():
                                 else current_user.id)
     totals = {name: sum((r[name] for r in rows), Decimal(0))
               for name in (*services.BUCKETS, "total", "credit", "net")}
-    page = max(1, min(request.args.get("page", 1, type=int) or 1,
-                      (len(rows) + RECEIVABLES_PAGE - 1) // RECEIVABLES_PAGE or 1))
-    start = (page - 1) * RECEIVABLES_PAGE
-    shown = rows[start:start + RECEIVABLES_PAGE]
-    pager = {"prev": url_for("billing.receivables", page=page - 1) if page > 1 else None,
-             "next": url_for("billing.receivables", page=page + 1)
-             if start + RECEIVABLES_PAGE < len(rows) else None,
-             "first": start + 1, "last": start + len(shown), "count": len(rows)}
+    shown, pager = paged(rows, RECEIVABLES_PAGE, "billing.receivables")
     return render_template("billing/receivables.html", rows=shown, totals=totals,
                            pager=pager)
 

@@ -1,5 +1,6 @@
 """A customer's credit limit: credit_limit's own table keyed by the partner, so disabling
-the module leaves partners untouched and enabling it again finds the limits as they were."""
+the module leaves partners untouched and enabling it again finds the limits as they were;
+and the sums exposure is made of."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -8,7 +9,10 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import Model
+from core.db import Model, db
+from core.rollups import Rollup
+from modules.billing.models import Invoice, Payment
+from modules.sales.models import SOLD, Order
 
 MODES = {"warn": _l("Warn"), "block": _l("Block")}
 
@@ -25,3 +29,38 @@ class PartnerCredit(Model):
         sa.Numeric(16, 2), info={"label": _l("Credit limit"), "min": 0})
     mode: Mapped[str] = mapped_column(sa.String(8), default="warn",
                                       info={"label": _l("When passed"), "choices": MODES})
+
+
+# -- what makes up exposure, summed by customer (core.rollups): the credit check on every
+# confirmation and the holds list read these instead of every invoice and order ------------
+SIGN = sa.case((Invoice.kind == "refund", -1), else_=1)  # a credit note lowers what is owed
+# what of a sold order is not invoiced yet (a draft invoice does not count)
+INVOICED = (sa.select(sa.func.coalesce(sa.func.sum(Invoice.amount_total * SIGN), 0))
+            .where(Invoice.order_id == Order.id, Invoice.state.in_(("posted", "paid")))
+            .correlate(Order).scalar_subquery())
+LEFT = Order.amount_total - INVOICED
+
+
+def _by_customer(source, amount, *where, parts=None) -> Rollup:
+    return Rollup(source=source, keys={"partner_id": source.partner_id},
+                  measures={"amount": sa.func.sum(amount, type_=sa.Numeric(16, 2))},
+                  where=where, parts=parts or {})
+
+
+class OwedByCustomer(db.Model):
+    """Posted invoices' unpaid amounts, credit notes less."""
+    __rollup__ = _by_customer(Invoice, Invoice.amount_residual * SIGN, Invoice.state == "posted")
+    __table__ = __rollup__.table("credit_sum_owed")
+
+
+class PrepaidByCustomer(db.Model):
+    """Payments not allocated to any invoice: the customer's credit, so negative."""
+    __rollup__ = _by_customer(Payment, -Payment.unallocated, Payment.unallocated > 0)
+    __table__ = __rollup__.table("credit_sum_prepaid")
+
+
+class UninvoicedByCustomer(db.Model):
+    """Sold orders not invoiced yet; an invoice of the order changes it."""
+    __rollup__ = _by_customer(Order, sa.case((LEFT > 0, LEFT), else_=0),
+                              Order.state.in_(SOLD), parts={Invoice: Invoice.order_id})
+    __table__ = __rollup__.table("credit_sum_uninvoiced")

@@ -2,8 +2,8 @@
 
 Exposure of a customer (a company with its contacts) = unpaid posted invoices (less open
 credit notes and less the customer's credit: payments not allocated to invoices) +
-confirmed orders not yet invoiced; confirming adds the order at hand. Both
-parts are SQL aggregates over any number of customers at once."""
+confirmed orders not yet invoiced; confirming adds the order at hand. Each part is summed
+by customer as the documents change (models.*ByCustomer)."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -17,45 +17,35 @@ from core.db import db
 from core.errors import Refusal, Warn
 from core.partners.models import Partner
 from core.ui import money as show
-from modules.billing.models import Invoice, Payment
-from modules.sales.models import Order
 
-from .models import PartnerCredit
+from .models import OwedByCustomer, PartnerCredit, PrepaidByCustomer, UninvoicedByCustomer
 
 NEAR = Decimal("0.9")  # "near the limit" on the holds list: 90% used
 
 
-def exposures(partner_ids: list[int] | None = None) -> dict[int, Decimal]:
-    """customer id -> exposure, for the given customers (None: every customer that has
-    any). Two grouped queries, whatever the number of customers. A draft invoice is not
-    a receivable yet: its order still counts as not invoiced."""
-    found: dict[int, Decimal] = {}
+def exposures(partner_ids: list[int]) -> dict[int, Decimal]:
+    """customer id -> exposure, for the given customers, in one query over the sums kept
+    of its parts (models.*ByCustomer), whatever the number of invoices and orders. A draft
+    invoice is not a receivable yet: its order still counts as not invoiced."""
+    if not partner_ids:
+        return {}
+    found = db.session.execute(sa.select(_exposed(partner_ids))).all()
+    return {partner_id: Decimal(amount or 0) for partner_id, amount in found}
+
+
+def _exposed(customers) -> sa.Subquery:
+    """(customer, exposure) of `customers` (ids, or a SELECT of them) that have any: their
+    rows and their contacts' in each sum, found by the indexes."""
     owner = sa.func.coalesce(Partner.parent_id, Partner.id)
-    sign = sa.case((Invoice.kind == "refund", -1), else_=1)
-    # what is owed less the customer's credit (payments not allocated to any invoice), in
-    # one grouped query over both
-    owed = sa.union_all(
-        sa.select(Invoice.partner_id.label("partner_id"),
-                  (Invoice.amount_residual * sign).label("amount"))
-        .where(Invoice.state == "posted"),
-        sa.select(Payment.partner_id, -Payment.unallocated).where(Payment.unallocated > 0),
-    ).subquery()
-    unpaid = (sa.select(owner, sa.func.sum(owed.c.amount))
-              .join(Partner, Partner.id == owed.c.partner_id).group_by(owner))
-    invoiced = (sa.select(sa.func.coalesce(sa.func.sum(Invoice.amount_total * sign), 0))
-                .where(Invoice.order_id == Order.id, Invoice.state.in_(("posted", "paid")))
-                .correlate(Order).scalar_subquery())
-    left = Order.amount_total - invoiced
-    uninvoiced = (sa.select(owner, sa.func.sum(sa.case((left > 0, left), else_=0)))
-                  .join(Partner, Partner.id == Order.partner_id)
-                  .where(Order.state.in_(("confirmed", "done"))).group_by(owner))
-    if partner_ids is not None:
-        unpaid = unpaid.where(owner.in_(partner_ids))
-        uninvoiced = uninvoiced.where(owner.in_(partner_ids))
-    for query in (unpaid, uninvoiced):
-        for partner_id, amount in db.session.execute(query):
-            found[partner_id] = found.get(partner_id, Decimal(0)) + Decimal(amount or 0)
-    return found
+    members = sa.select(Partner.id).where(sa.or_(
+        Partner.id.in_(customers), Partner.parent_id.in_(customers)))
+    parts = sa.union_all(*(
+        sa.select(table.c.partner_id, table.c.amount).where(table.c.partner_id.in_(members))
+        for table in (OwedByCustomer.__table__, PrepaidByCustomer.__table__,
+                      UninvoicedByCustomer.__table__))).subquery()
+    return (sa.select(owner.label("customer"), sa.func.sum(parts.c.amount).label("exposure"))
+            .join(Partner, Partner.id == parts.c.partner_id)
+            .where(owner.in_(customers)).group_by(owner).subquery())
 
 
 def credit_of(partner_id: int, lock: bool = False) -> PartnerCredit | None:
@@ -97,18 +87,22 @@ def on_confirming(order, override: str | None = None, **_kwargs):
 
 
 def holds() -> list[dict]:
-    """Customers over or near their limit, the most used first."""
-    rows = db.session.execute(sa.select(PartnerCredit, Partner.name).join(
-        Partner, Partner.id == PartnerCredit.partner_id).where(
-        PartnerCredit.credit_limit.is_not(None))).all()
-    used = exposures([credit.partner_id for credit, _name in rows]) if rows else {}
+    """Customers over or near their limit, the most used first: one query, the limits
+    against the sums of exposure."""
+    limited = sa.select(PartnerCredit.partner_id).where(PartnerCredit.credit_limit.is_not(None))
+    exposed = _exposed(limited)
+    rows = db.session.execute(
+        sa.select(PartnerCredit.partner_id, Partner.name, PartnerCredit.credit_limit,
+                  PartnerCredit.mode, exposed.c.exposure)
+        .join(exposed, exposed.c.customer == PartnerCredit.partner_id)
+        .join(Partner, Partner.id == PartnerCredit.partner_id)
+        .where(exposed.c.exposure >= PartnerCredit.credit_limit * NEAR,
+               exposed.c.exposure > 0)).all()
     found = []
-    for credit, name in rows:
-        exposure = used.get(credit.partner_id, Decimal(0))
-        share = exposure / credit.credit_limit if credit.credit_limit else Decimal(1)
-        if share >= NEAR:
-            found.append({"partner_id": credit.partner_id, "name": name,
-                          "limit": credit.credit_limit, "mode": credit.mode,
-                          "exposure": exposure, "share": share * 100,
-                          "over": exposure > credit.credit_limit})
+    for partner_id, name, limit, mode, exposure in rows:
+        exposure = Decimal(exposure)
+        found.append({"partner_id": partner_id, "name": name, "limit": limit, "mode": mode,
+                      "exposure": exposure,
+                      "share": exposure / limit * 100 if limit else Decimal(100),
+                      "over": exposure > limit})
     return sorted(found, key=lambda r: -r["share"])

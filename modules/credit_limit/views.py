@@ -12,6 +12,7 @@ from markupsafe import Markup
 from core import access, numbers
 from core.db import db
 from core.partners.models import Partner
+from core.ui.paging import paged
 
 from . import services
 from .models import MODES, PartnerCredit
@@ -56,10 +57,15 @@ def set_credit(partner_id):
     return redirect(url_for("partners.partners_edit", record_id=partner.id))
 
 
+HOLDS_PAGE = 100
+
+
 @bp.route("/holds")
 @access.requires("partner.credit", "r")
 def holds():
-    return render_template("credit_limit/holds.html", rows=services.holds(), modes=MODES)
+    """A page of the customers near or over their limit (thousands may be)."""
+    rows, pager = paged(services.holds(), HOLDS_PAGE, "credit_limit.holds")
+    return render_template("credit_limit/holds.html", rows=rows, pager=pager, modes=MODES)
 
 
 def holds_widget(user) -> Markup:

@@ -113,8 +113,8 @@ def test_the_panel_on_the_customers_page(credit):
         assert (found.credit_limit, found.mode) == (Decimal(2000), "warn")
 
 
-def test_the_credit_holds_list(credit, sam_client):
-    from modules.credit_limit import services
+def test_the_credit_holds_list(credit, sam_client, monkeypatch):
+    from modules.credit_limit import services, views
 
     with acting(credit):
         over = customer("Over").id
@@ -136,6 +136,14 @@ def test_the_credit_holds_list(credit, sam_client):
     assert f'data-partner="{over}" class="table-danger"' in page.text
     assert f'data-partner="{at_90}"' in page.text and f'data-partner="{below}"' not in page.text
     assert "widget-credit" in login(credit.test_client(), "mia").get("/").text
+    # a page at a time: the most used first, then the next page
+    monkeypatch.setattr(views, "HOLDS_PAGE", 1)
+    first = sam_client.get("/credit/holds")
+    assert f'data-partner="{over}"' in first.text and f'data-partner="{at_90}"' not in first.text
+    assert 'href="/credit/holds?page=2" rel="next"' in first.text
+    second = sam_client.get("/credit/holds?page=2")
+    assert f'data-partner="{at_90}"' in second.text and 'rel="prev"' in second.text
+    assert f'data-partner="{at_90}"' in sam_client.get("/credit/holds?page=99").text
 
 
 def test_disabling_stops_the_check_and_hides_the_fields_until_enabled_again(credit, api):
