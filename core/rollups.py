@@ -19,7 +19,8 @@ the table with one upsert (`INSERT ... ON CONFLICT DO UPDATE SET x = x + exclude
 two racing transactions apply one after the other); a bulk UPDATE or DELETE through the
 session is followed the same way. Only what bypasses the session (a seed's COPY, a
 migration) must `rebuild`. Keys are never NULL (0 or '' stands for none), so that the
-unique key holds on every database; measures must add up across documents (sums and
+unique key holds on every database (a date key must be required); measures must add up
+across documents (sums and
 counts of rows that belong to one document each).
 
 Readers pick the smallest rollup whose keys hold what they group and filter by, and apply
@@ -28,6 +29,7 @@ are also keys); where a rule or a filter cannot be answered from the sums, they 
 documents themselves."""
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from contextlib import contextmanager
@@ -38,6 +40,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql import visitors
 
 from core.db import db
@@ -71,13 +74,16 @@ class Rollup:
     where: tuple = ()  # what a source row must be to count
     parts: dict = field(default_factory=dict)  # part model -> its column naming the source
     indexes: tuple = ()  # extra indexes, each a tuple of column names
+    # (source column, values): only documents with one of the values count (sold orders);
+    # a document that had none and has none is not summed at all (a quotation's edits)
+    counted: tuple = ()
     table_: sa.Table | None = None
 
     def table(self, name: str) -> sa.Table:
         """The rollup's table: the keys (unique together, in the order given), the
         measures, and `rows`, the source rows summed (a row at 0 is deleted)."""
-        columns = [sa.Column(key, _key_type(expr), nullable=False,
-                             server_default="0" if _is_number(expr) else "")
+        columns = [sa.Column(key, _key_type(expr), nullable=False, server_default=None
+                             if _none(expr) is None else str(_none(expr)))
                    for key, expr in self.keys.items()]
         columns += [sa.Column(name_, _measure_type(expr), nullable=False, server_default="0")
                     for name_, expr in self.measures.items()]
@@ -91,13 +97,29 @@ class Rollup:
     # -- the grouped query ---------------------------------------------------------------
     def select(self) -> sa.Select:
         """The source rows' sums by key: the rollup's content, or a part of it."""
-        keys = [sa.func.coalesce(expr, 0 if _is_number(expr) else "").label(key)
-                for key, expr in self.keys.items()]
+        keys = [(expr if _none(expr) is None else sa.func.coalesce(expr, _none(expr)))
+                .label(key) for key, expr in self.keys.items()]
         query = sa.select(*keys, *(expr.label(name) for name, expr in self.measures.items()),
                           sa.func.count().label("rows")).select_from(self.source)
         for target, on in self.joins:
             query = query.join(target, on)
+        if self.counted:
+            query = query.where(self.counted[0].in_(self.counted[1]))
         return query.where(*self.where).group_by(*keys)
+
+    @functools.cached_property
+    def _of_ids(self) -> sa.Select:
+        """`select()` of the documents whose ids are bound to `ids`, built once."""
+        return self.select().where(self.source.id.in_(sa.bindparam("ids", expanding=True)))
+
+    @functools.cached_property
+    def reads(self) -> frozenset[str]:
+        """The source's columns the sums read: a document changed in none of them (and
+        none of whose parts changed) sums as it did."""
+        table, mapper = self.source.__table__, sa.inspect(self.source)
+        return frozenset(mapper.get_property_by_column(element).key
+                         for element in visitors.iterate(self.select())
+                         if isinstance(element, sa.Column) and element.table is table)
 
     def sums_of(self, conn, ids: Iterable[int]) -> dict[tuple, list]:
         """{key values: measures and rows} of the given source documents."""
@@ -105,8 +127,7 @@ class Rollup:
         ids = sorted(ids)
         width = len(self.keys)
         for start in range(0, len(ids), CHUNK):
-            query = self.select().where(self.source.id.in_(ids[start:start + CHUNK]))
-            for row in conn.execute(query):
+            for row in conn.execute(self._of_ids, {"ids": ids[start:start + CHUNK]}):
                 found[tuple(row[:width])] = [v or 0 for v in row[width:]]
         return found
 
@@ -144,13 +165,26 @@ class Rollup:
             [*self.keys, *self.measures, "rows"], query))
 
 
+def _type_of(expr):
+    """The expression's type; a foreign key's before its table knows the one it refers to
+    (a module's models imported before core's): an id."""
+    if isinstance(expr.type, sa.types.NullType) and getattr(expr, "foreign_keys", None):
+        return sa.Integer()
+    return expr.type
+
+
 def _is_number(expr) -> bool:
-    return isinstance(expr.type, sa.Integer | sa.Numeric)
+    return isinstance(_type_of(expr), sa.Integer | sa.Numeric)
+
+
+def _none(expr):
+    """What a key holds for none: 0, '', or (a date) nothing, a date key being required."""
+    return 0 if _is_number(expr) else None if isinstance(_type_of(expr), sa.Date) else ""
 
 
 def _key_type(expr):
-    if isinstance(expr.type, sa.Integer):
-        return sa.Integer
+    if isinstance(_type_of(expr), sa.Integer | sa.Date):
+        return type(_type_of(expr))
     return expr.type if isinstance(expr.type, sa.String) and expr.type.length else sa.String(64)
 
 
@@ -231,37 +265,85 @@ def rebuild_module(conn, registry, name: str) -> None:
 
 
 def _touched(session) -> tuple[dict, list]:
-    """Source ids touched by the coming flush, by source, and (rollup sources, object)
-    whose id is known only after it (new documents, new parts of a new document)."""
-    ids: dict[type, set] = defaultdict(set)
+    """The source documents the coming flush touches, {source: {id: the document, or None
+    when it is not in the session}}, and (source, object, attribute) of those whose id is
+    known only after it (new documents, new parts of a new document)."""
+    touched: dict[type, dict] = defaultdict(dict)
     later = []
     sources, parts = _declared()["sources"], _declared()["parts"]
+    deleted = set(map(id, session.deleted))
     for obj in (*session.new, *session.dirty, *session.deleted):
         cls = type(obj)
         if cls in sources:
             if obj.id is None:
                 later.append((cls, obj, "id"))
+            elif id(obj) in deleted:
+                touched[cls][obj.id] = _Always(obj)
             else:
-                ids[cls].add(obj.id)
+                touched[cls].setdefault(obj.id, obj)
         for source, column in parts.get(cls, ()):  # a class may be both (an invoice)
             history = sa.inspect(obj).attrs[column.key].history
-            ids[source].update(v for v in (*history.added, *history.deleted,
-                                           *history.unchanged) if v)
+            for value in (*history.added, *history.deleted, *history.unchanged):
+                if value:  # its document is summed whatever changed on it
+                    touched[source][value] = _Always(_loaded(session, source, value))
             later.append((source, obj, column.key))
-    return ids, later
+    return touched, later
+
+
+def _loaded(session, source, ident):
+    return session.identity_map.get(identity_key(source, ident))
+
+
+def _may_count(rollup: Rollup, documents: dict) -> list:
+    """The ids of `documents` ({id: document or None}) that may count in the rollup before
+    or after the flush: a document in the session whose `counted` column was and is
+    outside the values that count (a quotation, for sold orders) is skipped unread."""
+    found = []
+    for ident, obj in documents.items():
+        always = isinstance(obj, _Always)
+        obj = obj.document if always else obj
+        if obj is None:
+            found.append(ident)
+            continue
+        state = sa.inspect(obj)
+        if not always and not state.pending and not any(
+                state.attrs[name].history.has_changes() for name in rollup.reads):
+            continue  # changed, but in nothing the sums read
+        if rollup.counted:
+            history = state.attrs[rollup.counted[0].key].history
+            if not any(v in rollup.counted[1] for v in (*history.added, *history.deleted,
+                                                        *history.unchanged)):
+                continue
+        found.append(ident)
+    return found
+
+
+class _Always:
+    """A document touched through one of its parts (a line), or deleted: summed whatever
+    changed on the document itself."""
+    __slots__ = ("document",)
+
+    def __init__(self, document):
+        self.document = document
 
 
 @event.listens_for(Session, "before_flush")
 def _sums_before(session, _context, _instances) -> None:
     session.info.pop("rollups_pending", None)  # of a flush that found nothing to do
-    if session.info.get("rollups_suspended") or not rollups():
+    if session.info.get("rollups_suspended"):
         return
-    ids, later = _touched(session)
-    if not ids and not later:
+    active = rollups()
+    if not active:
+        return
+    touched, later = _touched(session)
+    if not touched and not later:
         return
     conn = session.connection()
-    before = {r: r.sums_of(conn, ids[r.source]) for r in rollups() if ids.get(r.source)}
-    session.info["rollups_pending"] = (ids, later, before)
+    before = {}
+    for rollup in active:
+        ids = _may_count(rollup, touched.get(rollup.source, {}))
+        before[rollup] = (ids, rollup.sums_of(conn, ids) if ids else {})
+    session.info["rollups_pending"] = (active, touched, later, before)
 
 
 @event.listens_for(Session, "after_flush_postexec")
@@ -269,15 +351,18 @@ def _sums_after(session, _context) -> None:
     pending = session.info.pop("rollups_pending", None)
     if pending is None:
         return
-    ids, later, before = pending
+    active, touched, later, before = pending
+    new = defaultdict(dict)
     for source, obj, attr in later:
         value = getattr(obj, attr, None)
-        if value:
-            ids[source].add(value)
+        if value and value not in touched[source]:
+            new[source][value] = _Always(obj if attr == "id" else _loaded(session, source, value))
     conn = session.connection()
-    for rollup in rollups():
-        if ids.get(rollup.source):
-            rollup.add(conn, before.get(rollup, {}), rollup.sums_of(conn, ids[rollup.source]))
+    for rollup in active:
+        ids, sums = before[rollup]
+        ids = {*ids, *_may_count(rollup, new.get(rollup.source, {}))}
+        if ids:
+            rollup.add(conn, sums, rollup.sums_of(conn, ids))
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -288,8 +373,9 @@ def _bulk_statement(state):
             or state.session.info.get("rollups_suspended"):
         return None
     table = getattr(state.statement, "table", None)
-    watching = _declared()["watched"].get(getattr(table, "name", None))
-    watching = [w for w in watching or () if w[0] in rollups()]
+    active = rollups()
+    watching = [w for w in _declared()["watched"].get(getattr(table, "name", None), ())
+                if w[0] in active]
     if not watching:
         return None
     session = state.session
@@ -298,14 +384,29 @@ def _bulk_statement(state):
         # so that "before" below is what the statement alone changes
         session.flush()
     conn = session.connection()
-    ids = _statement_ids(conn, state, watching[0][1])
-    if not ids:
+    before = {}
+    for rollup, column in watching:
+        ids = _statement_ids(conn, state, column)
+        if ids and column.table is not rollup.source.__table__ and rollup.counted:
+            # a statement on parts leaves its documents' state: those outside it are out
+            ids = _counting(conn, rollup, ids)
+        if ids:
+            before[rollup] = (ids, rollup.sums_of(conn, ids))
+    if not before:
         return None
-    before = {rollup: rollup.sums_of(conn, ids) for rollup, _column in watching}
     result = state.invoke_statement()
-    for rollup, _column in watching:
-        rollup.add(conn, before[rollup], rollup.sums_of(conn, ids))
+    for rollup, (ids, sums) in before.items():
+        rollup.add(conn, sums, rollup.sums_of(conn, ids))
     return result
+
+
+def _counting(conn, rollup: Rollup, ids) -> list:
+    column, values = rollup.counted
+    ids, found = sorted(ids), []
+    for start in range(0, len(ids), CHUNK):
+        found += conn.execute(sa.select(rollup.source.id).where(
+            rollup.source.id.in_(ids[start:start + CHUNK]), column.in_(values))).scalars()
+    return found
 
 
 def _statement_ids(conn, state, column) -> set:
@@ -339,7 +440,9 @@ def readable(cls) -> list:
         if isinstance(element, sa.Column) and element.table is source:
             if element.name not in rollup.keys:
                 raise NotSummed(element.name)
-            return sa.func.nullif(table.c[element.name], 0 if _is_number(element) else "")
+            none = _none(element)
+            return table.c[element.name] if none is None else sa.func.nullif(
+                table.c[element.name], none)
         return None
 
     return [visitors.replacement_traverse(condition, {}, on_keys)]

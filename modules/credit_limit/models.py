@@ -41,26 +41,28 @@ INVOICED = (sa.select(sa.func.coalesce(sa.func.sum(Invoice.amount_total * SIGN),
 LEFT = Order.amount_total - INVOICED
 
 
-def _by_customer(source, amount, *where, parts=None) -> Rollup:
+def _by_customer(source, amount, counted=(), where=(), parts=None) -> Rollup:
     return Rollup(source=source, keys={"partner_id": source.partner_id},
                   measures={"amount": sa.func.sum(amount, type_=sa.Numeric(16, 2))},
-                  where=where, parts=parts or {})
+                  counted=counted, where=where, parts=parts or {})
 
 
 class OwedByCustomer(db.Model):
     """Posted invoices' unpaid amounts, credit notes less."""
-    __rollup__ = _by_customer(Invoice, Invoice.amount_residual * SIGN, Invoice.state == "posted")
+    __rollup__ = _by_customer(Invoice, Invoice.amount_residual * SIGN,
+                              counted=(Invoice.state, ("posted",)))
     __table__ = __rollup__.table("credit_sum_owed")
 
 
 class PrepaidByCustomer(db.Model):
     """Payments not allocated to any invoice: the customer's credit, so negative."""
-    __rollup__ = _by_customer(Payment, -Payment.unallocated, Payment.unallocated > 0)
+    __rollup__ = _by_customer(Payment, -Payment.unallocated,
+                              where=(Payment.unallocated > 0,))
     __table__ = __rollup__.table("credit_sum_prepaid")
 
 
 class UninvoicedByCustomer(db.Model):
     """Sold orders not invoiced yet; an invoice of the order changes it."""
     __rollup__ = _by_customer(Order, sa.case((LEFT > 0, LEFT), else_=0),
-                              Order.state.in_(SOLD), parts={Invoice: Invoice.order_id})
+                              counted=(Order.state, SOLD), parts={Invoice: Invoice.order_id})
     __table__ = __rollup__.table("credit_sum_uninvoiced")

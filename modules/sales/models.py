@@ -338,7 +338,7 @@ def _sold(keys: dict, **measures) -> Rollup:
     return Rollup(
         source=Order, parts={OrderLine: OrderLine.order_id},
         joins=((OrderLine, OrderLine.order_id == Order.id),),
-        where=(Order.state.in_(SOLD), OrderLine.display_type == LINE),
+        counted=(Order.state, SOLD), where=(OrderLine.display_type == LINE,),
         keys={**keys, "user_id": Order.user_id, "team_id": Order.team_id},
         measures={"revenue": sa.func.sum(OrderLine.amount_untaxed),
                   "cost": sa.func.sum(OrderLine.cost * OrderLine.quantity, type_=Money),

@@ -69,6 +69,19 @@ def test_the_sums_follow_every_change_to_orders(sales):
         assert_kept()
         db.session.delete(extra)
         assert_kept()
+        # a sold order reassigned through the session: its sums move to the other
+        first.user_id = tom
+        assert_kept()
+        assert ("2031-01", tom, 0) in kept(SalesByMonth)
+        first.note, first.user_id = "Thanks", sam  # a column the sums do not read, and back
+        assert_kept()
+        # an order stored sold from the start (an import of past orders), then its line
+        db.session.add(Order(name="SO-PAST-1", partner_id=hoa_sen.id, user_id=tom,
+                             state="done", date_order=date(2030, 12, 1), lines=[OrderLine(
+                                 description="Past", quantity=D(2), price_unit=D(4),
+                                 amount_untaxed=D(8))]))
+        assert_kept()
+        assert kept(SalesByMonth)[("2030-12", tom, 0)][0] == D(8)
         services.mark_done(first)  # still sold: nothing moves
         before = kept(SalesByCustomer)
         assert_kept()
