@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Model, db
 from core.documents import DocumentLine, DocumentTotals, Money
+from core.rollups import Rollup
 from core.workflow import ALL, Workflow
 
 INVOICE_STATES = {"draft": _l("Draft"), "posted": _l("Posted"), "paid": _l("Paid"),
@@ -136,7 +137,8 @@ class Payment(Model):
                                         info={"label": _l("Method"), "choices": METHODS})
     reference: Mapped[str | None] = mapped_column(sa.String(128),
                                                   info={"label": _l("Reference")})
-    unallocated: Mapped[Decimal] = mapped_column(Money, default=Decimal(0),
+    # indexed: the few payments with some left over (customers' credit) are read alone
+    unallocated: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), index=True,
                                                  info={"label": _l("Not allocated")})
 
     def delete_refusal(self) -> str | None:
@@ -154,3 +156,29 @@ class PaymentAllocation(Model):
     invoice_id: Mapped[int] = mapped_column(
         sa.ForeignKey("billing_invoice.id", ondelete="CASCADE"), index=True)
     amount: Mapped[Decimal] = mapped_column(Money)
+
+
+# -- what customers owe by due date (core.rollups): the receivables' ageing reads it -------
+_EARLIER = sa.orm.aliased(InvoiceDue)
+# what falls due up to this installment: payments settle the earliest installment first
+_RUNNING = (sa.select(sa.func.sum(_EARLIER.amount))
+            .where(_EARLIER.invoice_id == InvoiceDue.invoice_id, sa.or_(
+                _EARLIER.date_due < InvoiceDue.date_due, sa.and_(
+                    _EARLIER.date_due == InvoiceDue.date_due, _EARLIER.id <= InvoiceDue.id)))
+            .scalar_subquery())
+_PAID = sa.func.coalesce(Invoice.amount_paid, 0)
+
+
+class OpenByDueDate(db.Model):
+    """Posted invoices' installments still open, by customer and due date."""
+    __rollup__ = Rollup(
+        source=Invoice, parts={InvoiceDue: InvoiceDue.invoice_id},
+        joins=((InvoiceDue, InvoiceDue.invoice_id == Invoice.id),),
+        counted=(Invoice.state, ("posted",)),
+        where=(Invoice.kind == "invoice", Invoice.amount_residual > 0),
+        keys={"partner_id": Invoice.partner_id, "date_due": InvoiceDue.date_due},
+        measures={"amount": sa.func.sum(sa.case(
+            (_RUNNING <= _PAID, 0), (_RUNNING - InvoiceDue.amount < _PAID, _RUNNING - _PAID),
+            else_=InvoiceDue.amount), type_=Money)},
+        indexes=(("date_due",),))
+    __table__ = __rollup__.table("billing_sum_open")

@@ -24,6 +24,7 @@ from .models import (
     Invoice,
     InvoiceDue,
     InvoiceLine,
+    OpenByDueDate,
     PartnerTerms,
     Payment,
     PaymentAllocation,
@@ -261,13 +262,16 @@ def credits(partner_ids: list[int] | None = None,
             salesperson_id: int | None = None) -> dict[int, Decimal]:
     """customer id -> the unallocated amount of their payments (their credit), for the
     given customers (None: all that have one). One grouped query."""
-    query = (sa.select(Payment.partner_id, sa.func.sum(Payment.unallocated))
-             .where(Payment.unallocated > 0).group_by(Payment.partner_id))
+    # the few payments with something left over, by their index, summed after: left to
+    # itself, SQLite reads every payment in customer order to group them
+    left = sa.select(Payment.partner_id, Payment.unallocated).where(Payment.unallocated > 0)
     if partner_ids is not None:
-        query = query.where(Payment.partner_id.in_(partner_ids))
+        left = left.where(Payment.partner_id.in_(partner_ids))
     if salesperson_id:
-        query = query.join(Partner, Partner.id == Payment.partner_id).where(
-            Partner.salesperson_id == salesperson_id)
+        left = left.where(Payment.partner_id.in_(_salespersons(salesperson_id)))
+    left = left.cte("left_over").prefix_with("MATERIALIZED")
+    query = sa.select(left.c.partner_id, sa.func.sum(left.c.unallocated)).group_by(
+        left.c.partner_id)
     return {partner_id: Decimal(amount) for partner_id, amount in db.session.execute(query)}
 
 
@@ -361,37 +365,17 @@ def installments(invoice: Invoice) -> list[dict]:
 
 
 def ageing(today: date | None = None, partner_id: int | None = None,
-           salesperson_id: int | None = None) -> list[dict]:
+           salesperson_id: int | None = None, partner_ids: list[int] | None = None
+           ) -> list[dict]:
     """Open amounts per customer in buckets by days past due: not due, 1-30, 31-60, 61-90,
-    90+, from each unpaid installment (payments settle the earliest first). One query."""
-    today = today or date.today()
-    due = sa.func.sum(InvoiceDue.amount).over(
-        partition_by=InvoiceDue.invoice_id,
-        order_by=(InvoiceDue.date_due, InvoiceDue.id)).label("running")
-    installments = (sa.select(InvoiceDue.invoice_id, InvoiceDue.date_due, InvoiceDue.amount,
-                              due, Invoice.partner_id, Invoice.amount_paid)
-                    .join(Invoice, Invoice.id == InvoiceDue.invoice_id)
-                    .where(Invoice.state == "posted", Invoice.kind == "invoice",
-                           Invoice.amount_residual > 0))
-    if partner_id:
-        installments = installments.where(Invoice.partner_id == partner_id)
-    if salesperson_id:
-        installments = installments.join(Partner, Partner.id == Invoice.partner_id).where(
-            Partner.salesperson_id == salesperson_id)
-    sub = installments.subquery()
-    # what is still open of each installment, once the paid amount covered the earlier ones
-    open_part = sa.case((sub.c.running <= sub.c.amount_paid, 0),
-                        (sub.c.running - sub.c.amount < sub.c.amount_paid,
-                         sub.c.running - sub.c.amount_paid), else_=sub.c.amount)
-    late = _days_between(sub.c.date_due, today)
-    bucket = {
-        "not_due": late <= 0, "1_30": sa.and_(late > 0, late <= 30),
-        "31_60": sa.and_(late > 30, late <= 60), "61_90": sa.and_(late > 60, late <= 90),
-        "over_90": late > 90}
-    query = (sa.select(sub.c.partner_id, Partner.name, *[
-        sa.func.coalesce(sa.func.sum(sa.case((cond, open_part), else_=0)), 0).label(name)
-        for name, cond in bucket.items()]).join(Partner, Partner.id == sub.c.partner_id)
-        .group_by(sub.c.partner_id, Partner.name).order_by(Partner.name))
+    90+, from what each installment still has open (payments settle the earliest first),
+    kept by customer and due date (models.OpenByDueDate). One query."""
+    table = OpenByDueDate.__table__
+    query = (sa.select(table.c.partner_id, Partner.name, *_buckets(table, today))
+             .join(Partner, Partner.id == table.c.partner_id)
+             .where(*_whose(table, partner_id, salesperson_id),
+                    *([table.c.partner_id.in_(partner_ids)] if partner_ids is not None else []))
+             .group_by(table.c.partner_id, Partner.name).order_by(Partner.name))
     rows = []
     for row in db.session.execute(query):
         values = {name: Decimal(getattr(row, name)) for name in BUCKETS}
@@ -400,12 +384,48 @@ def ageing(today: date | None = None, partner_id: int | None = None,
     return rows
 
 
-def receivables(today: date | None = None, salesperson_id: int | None = None) -> list[dict]:
+def ageing_totals(today: date | None = None, salesperson_id: int | None = None) -> dict:
+    """The buckets of `ageing` summed over every customer, in one row."""
+    table = OpenByDueDate.__table__
+    row = db.session.execute(sa.select(*_buckets(table, today)).select_from(table).where(
+        *_whose(table, None, salesperson_id))).one()
+    values = {name: Decimal(getattr(row, name)) for name in BUCKETS}
+    return {**values, "total": sum(values.values(), Decimal(0))}
+
+
+def _buckets(table, today: date | None) -> list:
+    today, due = today or date.today(), table.c.date_due
+    ago = {days: today - timedelta(days=days) for days in (30, 60, 90)}
+    # by dates, not days between: no date function per row
+    bucket = {
+        "not_due": due >= today, "1_30": sa.and_(due < today, due >= ago[30]),
+        "31_60": sa.and_(due < ago[30], due >= ago[60]),
+        "61_90": sa.and_(due < ago[60], due >= ago[90]), "over_90": due < ago[90]}
+    return [sa.func.coalesce(sa.func.sum(sa.case((cond, table.c.amount), else_=0)), 0)
+            .label(name) for name, cond in bucket.items()]
+
+
+def _whose(table, partner_id: int | None, salesperson_id: int | None) -> list:
+    found = [table.c.amount != 0]
+    if partner_id:
+        found.append(table.c.partner_id == partner_id)
+    if salesperson_id:
+        found.append(table.c.partner_id.in_(_salespersons(salesperson_id)))
+    return found
+
+
+def _salespersons(user_id: int) -> sa.Select:
+    """The ids of the customers `user_id` looks after."""
+    return sa.select(Partner.id).where(Partner.salesperson_id == user_id)
+
+
+def receivables(today: date | None = None, salesperson_id: int | None = None,
+                partner_ids: list[int] | None = None) -> list[dict]:
     """The ageing rows with each customer's credit (unallocated payments) and the net
-    balance (total - credit); a customer with only a credit has a row of their own. Two
-    grouped queries."""
-    rows = ageing(today, salesperson_id=salesperson_id)
-    credit = credits(salesperson_id=salesperson_id)
+    balance (total - credit); a customer with only a credit has a row of their own. Every
+    such customer, or those of `partner_ids` (a page of them: `receivable_customers`)."""
+    rows = ageing(today, salesperson_id=salesperson_id, partner_ids=partner_ids)
+    credit = credits(partner_ids, salesperson_id=salesperson_id)
     seen = {row["partner_id"] for row in rows}
     only_credit = set(credit) - seen
     names = dict(db.session.execute(sa.select(Partner.id, Partner.name).where(
@@ -415,14 +435,41 @@ def receivables(today: date | None = None, salesperson_id: int | None = None) ->
     for row in rows:
         row["credit"] = credit.get(row["partner_id"], Decimal(0))
         row["net"] = row["total"] - row["credit"]
-    return sorted(rows, key=lambda r: r["partner"])
+    return sorted(rows, key=lambda r: (r["partner"], r["partner_id"]))
 
 
-def _days_between(column, today: date):
-    """Days from `column` (a date) to `today`, in SQL, on SQLite and PostgreSQL."""
-    if db.engine.dialect.name == "postgresql":
-        return sa.literal(today, sa.Date) - column
-    return sa.func.julianday(sa.literal(today.isoformat())) - sa.func.julianday(column)
+def receivable_count(salesperson_id: int | None = None) -> int:
+    """How many customers owe or hold a credit."""
+    return db.session.execute(sa.select(sa.func.count()).select_from(
+        _receivable(salesperson_id))).scalar()
+
+
+def receivable_customers(start: int, size: int,
+                         salesperson_id: int | None = None) -> list[int]:
+    """The ids of `size` customers who owe or hold a credit, from `start` in the order of
+    their names: a page of `receivables`, found in SQL whatever their number."""
+    customers = _receivable(salesperson_id)
+    return db.session.execute(sa.select(Partner.id).where(
+        Partner.id.in_(sa.select(customers.c.partner_id))).order_by(Partner.name, Partner.id)
+        .offset(start).limit(size)).scalars().all()
+
+
+def _receivable(salesperson_id: int | None) -> sa.Subquery:
+    table = OpenByDueDate.__table__
+    holding = sa.select(Payment.partner_id).where(Payment.unallocated > 0)
+    if salesperson_id:
+        holding = holding.where(Payment.partner_id.in_(_salespersons(salesperson_id)))
+    return sa.union(sa.select(table.c.partner_id).where(
+        *_whose(table, None, salesperson_id)), holding).subquery()
+
+
+def receivables_totals(today: date | None = None,
+                       salesperson_id: int | None = None) -> dict:
+    """The columns of `receivables` summed over every customer."""
+    totals = ageing_totals(today, salesperson_id)
+    totals["credit"] = sum(credits(salesperson_id=salesperson_id).values(), Decimal(0))
+    totals["net"] = totals["total"] - totals["credit"]
+    return totals
 
 
 def remind_overdue(today: date | None = None) -> str:

@@ -25,7 +25,7 @@ from core.taxes.models import tax_choices
 from core.ui import money as show_money
 from core.ui.forms import choices_of, id_value
 from core.ui.generic import Column, ModelViews, Report
-from core.ui.paging import paged
+from core.ui.paging import page_of
 
 from . import services
 from .models import (
@@ -260,14 +260,15 @@ RECEIVABLES_PAGE = 100  # customers a page of receivables shows
 def receivables():
     """The ageing of every customer who owes or holds a credit, a page of them at a time
     (rendering every one of 50,000 customers took most of a minute), with the totals of
-    them all."""
-    rows = services.receivables(salesperson_id=None if access.can("billing.invoice", "w")
-                                else current_user.id)
-    totals = {name: sum((r[name] for r in rows), Decimal(0))
-              for name in (*services.BUCKETS, "total", "credit", "net")}
-    shown, pager = paged(rows, RECEIVABLES_PAGE, "billing.receivables")
-    return render_template("billing/receivables.html", rows=shown, totals=totals,
-                           pager=pager)
+    them all: the page's customers are found in SQL, then their rows."""
+    mine = None if access.can("billing.invoice", "w") else current_user.id
+    start, pager = page_of(services.receivable_count(mine), RECEIVABLES_PAGE,
+                           "billing.receivables")
+    ids = services.receivable_customers(start, RECEIVABLES_PAGE, mine)
+    return render_template(
+        "billing/receivables.html", rows=services.receivables(salesperson_id=mine,
+                                                              partner_ids=ids),
+        totals=services.receivables_totals(salesperson_id=mine), pager=pager)
 
 
 # -- slots, signals and the widget -------------------------------------------------------
@@ -345,8 +346,7 @@ def on_order_cancelled(order, **_kwargs) -> None:
 def receivables_widget(user) -> Markup:
     if not access.can("billing.invoice", "r"):
         return Markup("")
-    rows = services.ageing(salesperson_id=None if access.can("billing.invoice", "w")
-                           else user.id)
-    overdue = sum((r["total"] - r["not_due"] for r in rows), Decimal(0))
-    total = sum((r["total"] for r in rows), Decimal(0))
-    return Markup(render_template("billing/_widget.html", overdue=overdue, total=total))
+    totals = services.ageing_totals(salesperson_id=None if access.can("billing.invoice", "w")
+                                    else user.id)
+    return Markup(render_template("billing/_widget.html", total=totals["total"],
+                                  overdue=totals["total"] - totals["not_due"]))

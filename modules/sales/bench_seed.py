@@ -350,7 +350,7 @@ def bench_seed(n_orders, partners, n_leads, db):
                 _seed_billing(date.today())
                 click.echo(f"invoices, payments, credit limits (done at "
                            f"{time.perf_counter() - start:.1f} s)")
-            for module in ("sales", "credit_limit"):
+            for module in ("sales", "billing", "credit_limit"):
                 rollups.rebuild_module(session.connection(), get_registry(), module)
             session.commit()
             click.echo(f"summed (done at {time.perf_counter() - start:.1f} s)")

@@ -200,11 +200,16 @@ def test_receivables_show_a_page_of_customers_with_the_totals_of_all(billing, be
         owing = [partner(f"Owing {i}").id for i in range(3)]
         for customer in owing:
             posted(customer, "100")
+        ahead = partner("Paid ahead").id  # only a credit: a row of its own, last by name
+        services.register_payment(ahead, Decimal(40))
         db.session.commit()
     monkeypatch.setattr(views, "RECEIVABLES_PAGE", 2)
     first = bea_client.get("/billing/receivables").text
-    assert first.count('data-partner="') == 2 and "Customers 1–2 of 3" in first
+    assert first.count('data-partner="') == 2 and "Customers 1–2 of 4" in first
     assert "300.00" in first.split('class="text-end fw-semibold ageing-total"')[1][:80]
+    assert "40.00" in first.split('class="text-end ageing-credit"')[-1][:80]
+    assert "260.00" in first.split('class="text-end fw-semibold ageing-net"')[-1][:80]
     second = bea_client.get("/billing/receivables?page=2").text
-    assert second.count('data-partner="') == 1 and f'data-partner="{owing[2]}"' in second
-    assert bea_client.get("/billing/receivables?page=99").text.count('data-partner="') == 1
+    assert second.count('data-partner="') == 2 and f'data-partner="{owing[2]}"' in second
+    assert f'data-partner="{ahead}"' in second
+    assert bea_client.get("/billing/receivables?page=99").text.count('data-partner="') == 2

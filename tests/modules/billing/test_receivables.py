@@ -143,3 +143,42 @@ def test_an_invoices_installments_show_what_is_still_open(ctx, bea_client):
     first, second = page.split('class="list-group-item')[1:3]
     assert "Paid" in first and "text-danger" not in first  # settled: not shown as late
     assert "$400.00 still open" in second
+
+
+def test_the_open_amounts_are_kept_by_customer_and_due_date(book):
+    """The ageing reads sums kept as invoices and payments change (models.OpenByDueDate):
+    they stay what each invoice's installments have open (`installments`), through
+    payments, unreconciling, credit notes and cancelling."""
+    from modules.billing.models import Invoice, OpenByDueDate, Payment
+
+    from ...sums import assert_kept, kept
+
+    def by_hand():
+        found = {}
+        for bill in db.session.execute(sa.select(Invoice).where(
+                Invoice.state == "posted", Invoice.kind == "invoice")).scalars():
+            for due in services.installments(bill):
+                if due["open"]:
+                    key = (bill.partner_id, due["date_due"])
+                    found[key] = found.get(key, Decimal(0)) + due["open"]
+        return found
+
+    def open_amounts():
+        return {key: values[0] for key, values in kept(OpenByDueDate).items() if values[0]}
+
+    assert_kept(OpenByDueDate)
+    assert open_amounts() == by_hand()
+    assert services.ageing_totals(today=TODAY)["total"] == Decimal(2080)
+    gamma = book["gamma"]
+    late = posted(gamma, "80", on=days_ago(45), terms="50% now, 50% in 60 days")
+    payment = services.register_payment(gamma, Decimal(50), [late.id])
+    assert_kept(OpenByDueDate)
+    assert open_amounts() == by_hand()
+    services.unreconcile(db.session.get(Payment, payment.id))
+    assert_kept(OpenByDueDate)
+    assert open_amounts() == by_hand()
+    services.post(services.credit_note(late))
+    assert_kept(OpenByDueDate)
+    assert open_amounts() == by_hand()
+    db.session.commit()
+    assert_kept(OpenByDueDate)
