@@ -150,7 +150,9 @@ def _from_orders(by: str, date_from, date_to, limit: int) -> list[tuple]:
         query = query.where(Order.date_order >= date_from)
     if date_to:
         query = query.where(Order.date_order <= date_to)
-    query = query.group_by(key).order_by(
+    # a customer by id, as the sums keep them: two of the same name stay two rows
+    groups = (Partner.id, key) if by == "customer" else (key,)
+    query = query.group_by(*groups).order_by(
         key if by == "month" else revenue.desc()).limit(limit)
     return [tuple(row) for row in db.session.execute(query)]
 

@@ -179,6 +179,14 @@ def test_what_the_sums_cannot_answer_is_read_from_the_orders(sales, monkeypatch)
                                        date(2031, 2, 14))["rows"] == []
         assert len(analysis.sales_analysis("customer", date(2031, 2, 15),
                                            date(2031, 2, 20))["rows"]) == 1
+        # two customers of one name are two rows either way
+        for _twin in range(2):
+            services.confirm(order(partner("Twin").id, [_line(product("Tea"), 1)],
+                                   date_order=date(2031, 2, 21)))
+        for period in ((date(2031, 2, 1), date(2031, 2, 28)),
+                       (date(2031, 2, 21), date(2031, 2, 21))):
+            rows = analysis.sales_analysis("customer", *period)["rows"]
+            assert [r["key"] for r in rows].count("Twin") == 2, period
         # a record rule on a column the sums do not keep
         monkeypatch.setattr(access, "rule_condition",
                             lambda model, perm="r", user=None: Order.campaign_id.is_(None))
