@@ -184,7 +184,9 @@ class Lead(Model):
     __table_args__ = (sa.Index("ix_sale_lead_board", "type", "stage_id", "updated_at"),
                       sa.Index("ix_sale_lead_forecast", "type", "outcome", "expected_close",
                                "expected_revenue", "probability"),
-                      sa.Index("ix_sale_lead_pool", "type", "user_id", "last_touched_at"))
+                      sa.Index("ix_sale_lead_pool", "type", "user_id", "last_touched_at"),
+                      # the opportunity list's order: the first page without a sort
+                      sa.Index("ix_sale_lead_revenue", "type", "expected_revenue", "id"))
     # what the lead list searches, by an index (core.search; migration sales_0005)
     __search__ = ("name", "company_name", "contact_name", "email", "phone")
 
