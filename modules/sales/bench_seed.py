@@ -350,6 +350,8 @@ def bench_seed(n_orders, partners, n_leads, db):
                 _seed_billing(date.today())
                 click.echo(f"invoices, payments, credit limits (done at "
                            f"{time.perf_counter() - start:.1f} s)")
+            session.execute(sa.text("ANALYZE"))  # the sums' queries need the planner's
+            session.commit()                    # view of the new rows (PostgreSQL)
             for module in ("sales", "billing", "credit_limit"):
                 rollups.rebuild_module(session.connection(), get_registry(), module)
             session.commit()
