@@ -1,6 +1,6 @@
 """Scheduled jobs of the billing module (declared in manifest.toml)."""
-from . import services
+from . import receivables
 
 
 def remind_overdue() -> str:
-    return services.remind_overdue()
+    return receivables.remind_overdue()

@@ -27,6 +27,7 @@ from core.ui.forms import choices_of, id_value
 from core.ui.generic import Column, ModelViews, Report
 from core.ui.paging import page_of
 
+from . import receivables as owed  # the view below is named receivables
 from . import services
 from .models import (
     METHODS,
@@ -80,7 +81,7 @@ EDITOR = Editor(InvoiceLine, "invoice_id", hidden=("order_line_id",))
 
 # -- invoices ----------------------------------------------------------------------------
 def _invoice_page(invoice, lines, errors=(), status=200):
-    dues = services.installments(invoice) if invoice else []
+    dues = owed.installments(invoice) if invoice else []
     allocations = db.session.execute(
         sa.select(PaymentAllocation, Payment).join(Payment, Payment.id ==
                                                    PaymentAllocation.payment_id)
@@ -176,7 +177,7 @@ def _recorded(payment) -> None:
 def invoice_print(record_id):
     invoice = access.get_for(Invoice, record_id)
     lines = EDITOR.stored(invoice)
-    dues = services.installments(invoice)
+    dues = owed.installments(invoice)
     partner = db.session.get(Partner, invoice.partner_id)
     lang = translatable.document_language(partner)  # printed in the customer's language
     term = db.session.get(PaymentTerm, invoice.payment_term_id) \
@@ -262,13 +263,13 @@ def receivables():
     (rendering every one of 50,000 customers took most of a minute), with the totals of
     them all: the page's customers are found in SQL, then their rows."""
     mine = None if access.can("billing.invoice", "w") else current_user.id
-    start, pager = page_of(services.receivable_count(mine), RECEIVABLES_PAGE,
+    start, pager = page_of(owed.receivable_count(mine), RECEIVABLES_PAGE,
                            "billing.receivables")
-    ids = services.receivable_customers(start, RECEIVABLES_PAGE, mine)
+    ids = owed.receivable_customers(start, RECEIVABLES_PAGE, mine)
     return render_template(
-        "billing/receivables.html", rows=services.receivables(salesperson_id=mine,
+        "billing/receivables.html", rows=owed.receivables(salesperson_id=mine,
                                                               partner_ids=ids),
-        totals=services.receivables_totals(salesperson_id=mine), pager=pager)
+        totals=owed.receivables_totals(salesperson_id=mine), pager=pager)
 
 
 # -- slots, signals and the widget -------------------------------------------------------
@@ -346,7 +347,7 @@ def on_order_cancelled(order, **_kwargs) -> None:
 def receivables_widget(user) -> Markup:
     if not access.can("billing.invoice", "r"):
         return Markup("")
-    totals = services.ageing_totals(salesperson_id=None if access.can("billing.invoice", "w")
+    totals = owed.ageing_totals(salesperson_id=None if access.can("billing.invoice", "w")
                                     else user.id)
     return Markup(render_template("billing/_widget.html", total=totals["total"],
                                   overdue=totals["total"] - totals["not_due"]))

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from core.db import db
 from core.timeline import TimelineEntry
-from modules.billing import services
+from modules.billing import receivables, services
 from modules.billing.models import Invoice, Payment, PaymentAllocation
 
 from ...conftest import login
@@ -75,7 +75,7 @@ def test_the_credit_shows_on_the_contact_and_in_receivables(billing, bea_client)
     page = bea_client.get(f"/contacts/partners/{customer}").text
     assert "partner-credit" in page and "4,224.53" in page
     with billing.app_context():
-        rows = {r["partner_id"]: r for r in services.receivables()}
+        rows = {r["partner_id"]: r for r in receivables.receivables()}
     # the customer with only a credit has a row; the net balance deducts the credit
     assert (rows[customer]["total"], rows[customer]["credit"], rows[customer]["net"]) == (
         Decimal(0), Decimal("4224.53"), Decimal("-4224.53"))

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from core.db import db
 from core.notifications import Notification
-from modules.billing import services
+from modules.billing import receivables, services
 
 from .conftest import count, invoice, partner, posted
 
@@ -48,11 +48,11 @@ def book(ctx):
 
 
 def buckets(row):
-    return tuple(row[k] for k in (*services.BUCKETS, "total"))
+    return tuple(row[k] for k in (*receivables.BUCKETS, "total"))
 
 
 def test_ageing_buckets(book):
-    rows = services.ageing(today=TODAY)
+    rows = receivables.ageing(today=TODAY)
     assert [r["partner"] for r in rows] == ["Alpha", "Beta", "Gamma"]
     by_name = {r["partner"]: buckets(r) for r in rows}
     d = Decimal
@@ -64,9 +64,9 @@ def test_ageing_buckets(book):
     }
     assert [r["partner_id"] for r in rows] == [book["alpha"], book["beta"], book["gamma"]]
     # one customer; the same invoices 30 days later
-    assert [buckets(r) for r in services.ageing(today=TODAY, partner_id=book["beta"])] == [
+    assert [buckets(r) for r in receivables.ageing(today=TODAY, partner_id=book["beta"])] == [
         by_name["Beta"]]
-    later = {r["partner"]: buckets(r) for r in services.ageing(TODAY + timedelta(days=30))}
+    later = {r["partner"]: buckets(r) for r in receivables.ageing(TODAY + timedelta(days=30))}
     assert later["Alpha"] == (d(0), d(150), d(450), d(300), d(0), d(900))
     assert later["Gamma"] == (d(0), d(0), d(0), d(400), d(0), d(400))
 
@@ -76,7 +76,7 @@ def test_ageing_of_a_salespersons_customers(ctx):
     partner("Theirs", salesperson_id=ctx.ids["max"])
     posted(mine, "10", on=days_ago(3))
     posted(partner("Nobody's").id, "20", on=days_ago(3))
-    rows = services.ageing(today=TODAY, salesperson_id=ctx.ids["bea"])
+    rows = receivables.ageing(today=TODAY, salesperson_id=ctx.ids["bea"])
     assert [(r["partner"], r["1_30"]) for r in rows] == [("Mine", Decimal(10))]
 
 
@@ -95,7 +95,7 @@ def test_overdue_reminders_go_to_the_salesperson_once_a_week(ctx):
     services.register_payment(customer, Decimal(40), [paid.id])
     posted(partner("No salesperson").id, "100", on=days_ago(10))
     db.session.flush()
-    assert services.remind_overdue(today=TODAY) == "1 overdue reminders"
+    assert receivables.remind_overdue(today=TODAY) == "1 overdue reminders"
     assert reminders() == [(f"Overdue: {late.name} of Alpha", f"/billing/invoices/{late.id}")]
     assert reminders(ctx.ids["bea"]) == reminders()
     body = db.session.execute(sa.select(Notification.body)).scalar()
@@ -103,13 +103,13 @@ def test_overdue_reminders_go_to_the_salesperson_once_a_week(ctx):
     assert late.reminded_on == TODAY
     # the job runs every day: the same invoice again only a week later
     for day in range(0, 7):
-        services.remind_overdue(today=TODAY + timedelta(days=day))
+        receivables.remind_overdue(today=TODAY + timedelta(days=day))
     assert count(Notification) == 1
-    assert services.remind_overdue(today=TODAY + timedelta(days=7)) == "1 overdue reminders"
+    assert receivables.remind_overdue(today=TODAY + timedelta(days=7)) == "1 overdue reminders"
     assert count(Notification) == 2
     # settled: no more reminders
     services.register_payment(customer, Decimal(100), [late.id])
-    assert services.remind_overdue(today=TODAY + timedelta(days=15)) == "0 overdue reminders"
+    assert receivables.remind_overdue(today=TODAY + timedelta(days=15)) == "0 overdue reminders"
 
 
 def test_the_reminder_interval_is_a_setting(ctx):
@@ -118,7 +118,7 @@ def test_the_reminder_interval_is_a_setting(ctx):
     set_setting("billing.remind_days", "2")
     posted(partner("Alpha", salesperson_id=ctx.ids["bea"]).id, "100", on=days_ago(10))
     for day in range(0, 5):
-        services.remind_overdue(today=TODAY + timedelta(days=day))
+        receivables.remind_overdue(today=TODAY + timedelta(days=day))
     assert count(Notification) == 3  # days 0, 2 and 4
 
 
@@ -126,9 +126,9 @@ def test_no_reminder_when_only_installments_not_yet_due_are_open(ctx):
     customer = partner("Alpha", salesperson_id=ctx.ids["bea"]).id
     split = posted(customer, "1000", on=days_ago(10), terms="50% now, 50% in 60 days")
     services.register_payment(customer, Decimal(500), [split.id])
-    assert [buckets(r) for r in services.ageing(today=TODAY)] == [
+    assert [buckets(r) for r in receivables.ageing(today=TODAY)] == [
         (Decimal(500), 0, 0, 0, 0, Decimal(500))]  # nothing is late
-    services.remind_overdue(today=TODAY)
+    receivables.remind_overdue(today=TODAY)
     assert reminders() == []
 
 
@@ -136,7 +136,7 @@ def test_an_invoices_installments_show_what_is_still_open(ctx, bea_client):
     customer = partner("Delta").id
     split = posted(customer, "1000", on=days_ago(100), terms="50% now, 50% in 60 days")
     services.register_payment(customer, Decimal(600), [split.id])
-    assert [(d["amount"], d["open"]) for d in services.installments(split)] == [
+    assert [(d["amount"], d["open"]) for d in receivables.installments(split)] == [
         (Decimal(500), Decimal(0)), (Decimal(500), Decimal(400))]
     db.session.commit()
     page = bea_client.get(f"/billing/invoices/{split.id}").text
@@ -157,7 +157,7 @@ def test_the_open_amounts_are_kept_by_customer_and_due_date(book):
         found = {}
         for bill in db.session.execute(sa.select(Invoice).where(
                 Invoice.state == "posted", Invoice.kind == "invoice")).scalars():
-            for due in services.installments(bill):
+            for due in receivables.installments(bill):
                 if due["open"]:
                     key = (bill.partner_id, due["date_due"])
                     found[key] = found.get(key, Decimal(0)) + due["open"]
@@ -168,7 +168,7 @@ def test_the_open_amounts_are_kept_by_customer_and_due_date(book):
 
     assert_kept(OpenByDueDate)
     assert open_amounts() == by_hand()
-    assert services.ageing_totals(today=TODAY)["total"] == Decimal(2080)
+    assert receivables.ageing_totals(today=TODAY)["total"] == Decimal(2080)
     gamma = book["gamma"]
     late = posted(gamma, "80", on=days_ago(45), terms="50% now, 50% in 60 days")
     payment = services.register_payment(gamma, Decimal(50), [late.id])

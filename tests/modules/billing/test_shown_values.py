@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from core.auth.models import User
 from core.db import db
 from core.notifications import Notification
-from modules.billing import services
+from modules.billing import receivables
 
 from .conftest import acting, partner, posted
 
@@ -32,6 +32,6 @@ def test_the_overdue_reminder_says_the_amount_as_money(ctx):
     posted(customer, "1234.5", on=TODAY - timedelta(days=10))
     db.session.execute(sa.update(User).where(User.login == "bea").values(lang="vi"))
     db.session.flush()
-    assert services.remind_overdue(today=TODAY) == "1 overdue reminders"
+    assert receivables.remind_overdue(today=TODAY) == "1 overdue reminders"
     body = db.session.execute(sa.select(Notification.body)).scalar()
     assert "1.234,50\xa0US$" in body and "1234.50" not in body
