@@ -432,20 +432,34 @@ def readable(cls) -> list:
     rollup = cls.__rollup__
     access.require(rollup.source.__model__, "r")
     condition = access.rule_condition(rollup.source)
-    if condition is None:
-        return []
-    source, table = rollup.source.__table__, cls.__table__
+    return [] if condition is None else [on_keys(cls, condition)]
 
-    def on_keys(element):
-        if isinstance(element, sa.Column) and element.table is source:
-            if element.name not in rollup.keys:
+
+def on_keys(cls, condition):
+    """`condition` over the source's columns, read on rollup `cls`'s keys (a key kept as 0
+    or '' for none reads as NULL again); NotSummed when it reads a column that is not a
+    key, or the source's rows (`id`, a correlated subquery)."""
+    rollup = cls.__rollup__
+    source = rollup.source.__table__
+    keyed = {name for name, expr in rollup.keys.items()
+             if isinstance(column := getattr(expr, "expression", expr), sa.Column)
+             and column.table is source and column.name == name}
+
+    def replace(element):
+        if isinstance(element, sa.sql.expression.ColumnClause) and getattr(
+                element, "table", None) is source:
+            if element.name not in keyed:
                 raise NotSummed(element.name)
-            none = _none(element)
-            return table.c[element.name] if none is None else sa.func.nullif(
-                table.c[element.name], none)
+            return key_read(cls, element.name)
         return None
 
-    return [visitors.replacement_traverse(condition, {}, on_keys)]
+    return visitors.replacement_traverse(condition, {}, replace)
+
+
+def key_read(cls, name: str):
+    """Rollup `cls`'s key `name` as its source column reads (NULL for none)."""
+    column, none = cls.__table__.c[name], _none(cls.__rollup__.keys[name])
+    return column if none is None else sa.func.nullif(column, none)
 
 
 def pick(*classes, keys: Iterable[str]):

@@ -126,7 +126,7 @@ def choices_of(target, chosen: int | None = None, where=()) -> list[tuple]:
     query, label = _readable(target)
     query = query.where(*where)
     choices = [(row[0], str(row[1])) for row in db.session.execute(
-        query.order_by(*_ordered(target), sort_key(label)).limit(LOOKUP_LIMIT))]
+        query.order_by(*picker_order(target), sort_key(label)).limit(LOOKUP_LIMIT))]
     if chosen and all(chosen != choice[0] for choice in choices):
         row = db.session.execute(query.where(target.id == chosen)).first()
         if row is not None:
@@ -134,7 +134,7 @@ def choices_of(target, chosen: int | None = None, where=()) -> list[tuple]:
     return choices
 
 
-def _ordered(target) -> list:
+def picker_order(target) -> list:
     """A model's own order for its pickers (`__order__ = ("sequence",)`: stages as the
     pipeline runs), before the name."""
     return [getattr(target, name) for name in getattr(target, "__order__", ())]

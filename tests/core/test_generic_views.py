@@ -132,6 +132,21 @@ def test_calendar_month_and_week(admin_client, books):
     assert admin_client.get(f"{SHELF}/calendar?day=nonsense").status_code == 200
 
 
+def test_a_busy_day_shows_its_first_items_and_how_many_more(admin_client, books,
+                                                            monkeypatch):
+    """A month's day shows MONTH_ITEMS items and "+N more", a link to its week, which
+    shows them all; only the records shown are loaded."""
+    monkeypatch.setattr("core.ui.generic.calendar.MONTH_ITEMS", 1)
+    month = admin_client.get(f"{SHELF}/calendar?day=2026-11-15").text
+    day = month.split('data-day="2026-11-03"')[1].split('data-day=')[0]
+    assert "Atlas" in day and "Bible" not in day
+    assert "calendar?day=2026-11-03&amp;mode=week\">+1 more<" in day
+    other = month.split('data-day="2026-11-20"')[1].split('data-day=')[0]
+    assert "Codex" in other and "more" not in other
+    week = admin_client.get(f"{SHELF}/calendar?mode=week&day=2026-11-03").text
+    assert "Atlas" in week and "Bible" in week and "+1 more" not in week
+
+
 def test_report_pivots_and_charts(admin_client, books):
     page = admin_client.get(f"{SHELF}/report?rows=author&cols=status&measure=price").text
     ann = page.split('data-row="Ann"')[1].split("</tr>")[0]

@@ -12,11 +12,15 @@ from alembic.migration import MigrationContext
 import modules
 from core.db import db
 from core.modules import lifecycle
+from core.search import SORTED_LANGUAGES, sorted_index_name
 
 SHIPPED = Path(modules.__file__).resolve().parent  # the suite's own modules folder
 
 # what core.search adds beside or to a model's table, which no model declares: SQLite's
-# FTS5 tables, PostgreSQL's generated column and its index
+# FTS5 tables, PostgreSQL's generated column and its index, and PostgreSQL's indexes of
+# the contacts' names in each language's order
+SORTED = {sorted_index_name("partner", "name", language)
+          for language in (*SORTED_LANGUAGES, "und")}
 SEARCH_TABLES = ("_search", "_search_content", "_search_data", "_search_idx",
                  "_search_config", "_search_docsize")
 
@@ -25,7 +29,8 @@ def _is_search(diff) -> bool:
     found = diff[0] if isinstance(diff, list) else diff
     if str(_table_of(diff)).endswith(SEARCH_TABLES):
         return True
-    return any(isinstance(part, sa.Index) and part.name.endswith("_search")
+    return any(isinstance(part, sa.Index) and (part.name.endswith("_search")
+                                               or part.name in SORTED)
                or isinstance(part, sa.Column) and part.name == "search_text"
                for part in found[1:])
 

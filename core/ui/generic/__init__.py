@@ -12,13 +12,14 @@ from .declarations import Board, Calendar, Column, Filter, Report, team_filter
 from .export import ExportMixin
 from .extensions import Extension, ExtensionsMixin
 from .form import FormMixin
+from .grouping import GroupsMixin
 from .listing import ListMixin
 from .report import ReportMixin
 from .transfer import ImportMixin
 
 
-class ModelViews(ListMixin, FormMixin, ActionsMixin, BoardMixin, CalendarMixin, ReportMixin,
-                 ExportMixin, ImportMixin, ExtensionsMixin, ViewsCore):
+class ModelViews(ListMixin, GroupsMixin, FormMixin, ActionsMixin, BoardMixin, CalendarMixin,
+                 ReportMixin, ExportMixin, ImportMixin, ExtensionsMixin, ViewsCore):
     """A model's generic views: the fields declared in ViewsCore, each kind of view from its
     mixin; `register(bp)` adds the routes the declaration asks for."""
 

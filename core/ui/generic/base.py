@@ -41,6 +41,9 @@ class ViewsCore:
     warn: object = None
     defaults: object = None  # () -> {field: value} for new records (query args win)
     where: object = None  # () -> SQL condition: these views show only such records
+    # a rollup of the model (core.rollups) keyed by what the list groups and filters by:
+    # its groups read the summed rows (grouping.py)
+    counts: type | None = None
     forms: bool = True  # False: the module serves its own new/edit pages (same endpoints)
 
     def __post_init__(self):

@@ -53,11 +53,13 @@ class BoardMixin:
         b = self.board
         column = getattr(self.model, b.field)
         base = self.filtered_query()
-        total = getattr(self.model, b.total) if b.total else None
-        stats = {row[0]: row[1:] for row in db.session.execute(base.with_only_columns(
-            column, sa.func.count(self.model.id),
-            sa.func.coalesce(sa.func.sum(total), 0) if total is not None else sa.literal(0),
-        ).group_by(column)).all()}
+        totals = [b.total] if b.total else []
+        # each column's count and total: from the declared counts where they answer
+        figures = self._summed_groups(base, b.field, totals)
+        if figures is None:
+            figures = db.session.execute(base.with_only_columns(
+                column, *self._figures(totals)).group_by(column)).all()
+        stats = {row[0]: (*row[1:], 0)[:2] for row in figures}
         # the first cards of every open stage in one statement: each stage's own ORDER BY
         # ... LIMIT (an index walk), joined by UNION ALL; a window over all rows would sort
         # them; a folded (closing) stage shows its count only

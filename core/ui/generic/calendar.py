@@ -20,6 +20,9 @@ from .. import forms as model_forms
 
 DEFAULT_MINUTES = 60  # an item without a duration fills an hour of the grid
 MIN_MINUTES = 20  # and a short one stays tall enough to read
+MONTH_ITEMS = 4  # a day of the month shows this many items, then "+N more"
+WEEK_ITEMS = 40  # a day of the week
+SCANNED = 50_000  # the dates read for one view, at most
 
 
 def _local_now() -> datetime:
@@ -85,8 +88,24 @@ class CalendarMixin:
             high = to_utc(datetime.combine(end + timedelta(days=1), time.min))
         else:
             low, high = start, end + timedelta(days=1)
-        found = db.session.execute(self.filtered_query().where(column >= low, column < high)
-                                   .order_by(column).limit(2000)).scalars().all()
+        # the dates of everything in view (an index range), then the records of the first
+        # few a day: a day with more shows how many more, as a link to its week
+        shown_a_day = MONTH_ITEMS if mode == "month" else WEEK_ITEMS
+        stamps = db.session.execute(self.filtered_query().with_only_columns(
+            self.model.id, column).where(column >= low, column < high)
+            .order_by(column, self.model.id).limit(SCANNED)).all()
+        chosen, more = {}, {}
+        for record_id, value in stamps:
+            local = to_user_timezone(value).replace(tzinfo=None) if is_datetime else value
+            day = local.date() if is_datetime else local
+            if len(chosen.setdefault(day, [])) < shown_a_day:
+                chosen[day].append(record_id)
+            else:
+                more[day] = more.get(day, 0) + 1
+        wanted = [i for ids in chosen.values() for i in ids]
+        found = db.session.execute(self.filtered_query().where(
+            self.model.id.in_(wanted)).order_by(column, self.model.id)).scalars().all() \
+            if wanted else []
         by_day: dict = {}
         for record in found:
             value = getattr(record, self.calendar.date)
@@ -107,6 +126,7 @@ class CalendarMixin:
         creatable = self.forms and access.can(self.model_name, "c") \
             and self.calendar.date in self.fields
         return render_template("generic/calendar.html", v=self, weeks=weeks, by_day=by_day,
+                               more=more,
                                mode=mode, anchor=anchor, today=today, prev_day=prev_day,
                                next_day=next_day, is_datetime=is_datetime, movable=movable,
                                creatable=creatable, hours=[

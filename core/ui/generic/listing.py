@@ -26,7 +26,7 @@ class ListMixin:
         base = self.filtered_query()
         total = db.session.execute(sa.select(sa.func.count()).select_from(
             base.with_only_columns(self.model.id).limit(COUNT_CAP + 1).subquery())).scalar()
-        groups = self.groups(base, group) if group else None
+        groups, group_pages = self.groups(base, group) if group else (None, None)
         sort_name, descending = self.sort()
         sort_col = self.sql(sort_name)
         nullable = model_forms.column_of(self.model, sort_name).nullable
@@ -52,7 +52,8 @@ class ListMixin:
         return render_template(
             "generic/list.html", v=self, records=records, rows=self.cells(records),
             total=total, capped=total > COUNT_CAP,
-            groups=groups, group=group, pager=pager, sort_name=sort_name, descending=descending,
+            groups=groups, group=group, group_pages=group_pages, pager=pager,
+            sort_name=sort_name, descending=descending,
             can_create=access.can(self.model_name, "c"),
             can_delete=can_delete, bulk=bulk, selectable=can_delete or bool(bulk),
             can_write=access.can(self.model_name, "w"), args=request.args)
@@ -94,18 +95,6 @@ class ListMixin:
             "next": self.url("list", **args, after=_cursor(last, sort_name))
             if has_next else None,
         }
-
-    def groups(self, base, group: str) -> list[dict]:
-        """Counts and sums per value of `group`, in one GROUP BY."""
-        column = self.expression(group)
-        totals = [c.name for c in self.columns if c.total]
-        query = base.with_only_columns(
-            column, sa.func.count(self.model.id),
-            *[sa.func.coalesce(sa.func.sum(getattr(self.model, t)), 0) for t in totals],
-        ).group_by(column).order_by(sa.func.count(self.model.id).desc()).limit(200)
-        return [{"value": row[0], "label": self.display(group, row[0]), "count": row[1],
-                 "totals": dict(zip(totals, row[2:], strict=True))}
-                for row in db.session.execute(query).all()]
 
     def bulk_view(self):
         ids = [i for i in (_int(x, 0) for x in request.form.getlist("ids")) if 0 < i < 2**63]
