@@ -20,12 +20,15 @@ from core.translatable import expression as translated
 
 from .models import (
     SOLD,
+    ForecastByMonth,
     Lead,
     Order,
     OrderLine,
     PartnerGrade,
+    PipelineCounts,
     Product,
     SalesByCustomer,
+    SalesByCustomerEver,
     SalesByMonth,
     SalesByProduct,
 )
@@ -39,23 +42,21 @@ FORECAST_BY = {"month": None, "user": User.name, "team": Team.name}
 
 def forecast(by: str = "month", start: date | None = None, months: int = 6) -> list[dict]:
     """Open opportunities closing in the coming months: expected revenue, and weighted by
-    probability, per month, salesperson or team."""
+    probability, per month, salesperson or team (from the sums, models.ForecastByMonth)."""
     start = (start or date.today()).replace(day=1)
     end = (start + timedelta(days=32 * months)).replace(day=1)
-    month = month_of(Lead.expected_close)
-    key = {"month": month, "user": sa.func.coalesce(User.name, ""),
+    table = ForecastByMonth.__table__
+    key = {"month": table.c.month, "user": sa.func.coalesce(User.name, ""),
            "team": sa.func.coalesce(Team.name, "")}[by]
-    weighted = sa.func.sum(Lead.expected_revenue * Lead.probability / HUNDRED)
-    query = access.select_for(Lead).with_only_columns(
-        key.label("key"), sa.func.count(Lead.id), sa.func.coalesce(sa.func.sum(
-            Lead.expected_revenue), 0), sa.func.coalesce(weighted, 0)).select_from(Lead)
-    if by == "user":  # joined only when shown: SQLite keeps joins it does not need
-        query = query.outerjoin(User, User.id == Lead.user_id)
+    query = sa.select(key.label("key"), sa.func.sum(table.c.rows), sa.func.coalesce(
+        sa.func.sum(table.c.expected), 0), sa.func.coalesce(sa.func.sum(table.c.weighted), 0))
+    if by == "user":
+        query = query.outerjoin(User, User.id == table.c.user_id)
     elif by == "team":
-        query = query.outerjoin(Team, Team.id == Lead.team_id)
-    query = query.where(
-        Lead.type == "opportunity", Lead.outcome == "open", Lead.expected_close >= start,
-        Lead.expected_close < end).group_by(key).order_by(key)
+        query = query.outerjoin(Team, Team.id == table.c.team_id)
+    query = query.select_from(table).where(
+        *rollups.readable(ForecastByMonth), table.c.month >= start.strftime("%Y-%m"),
+        table.c.month < end.strftime("%Y-%m")).group_by(key).order_by(key)
     return [{"key": row[0], "count": row[1], "expected": Decimal(row[2]),
              "weighted": Decimal(row[3]).quantize(Decimal("0.01"))}
             for row in db.session.execute(query)]
@@ -104,6 +105,9 @@ def _summed(by: str, date_from, date_to, limit: int) -> list[tuple]:
     """(name, revenue, cost, orders) of the top `limit` groups, from the sums: the groups
     first, then the names of those shown."""
     cls = {"customer": SalesByCustomer, "product": SalesByProduct}.get(by, SalesByMonth)
+    if by == "customer" and not date_from and not date_to and _all_readable(
+            SalesByCustomerEver):  # everyone's, all time: one row a customer
+        cls = SalesByCustomerEver
     table = cls.__table__
     ids = {"customer": ("partner_id",), "product": ("product_id", "label"),
            "salesperson": ("user_id",), "team": ("team_id",), "month": ("month",)}[by]
@@ -111,7 +115,8 @@ def _summed(by: str, date_from, date_to, limit: int) -> list[tuple]:
     groups = (sa.select(*(table.c[i] for i in ids), revenue.label("revenue"),
                         sa.func.sum(table.c.cost).label("cost"),
                         sa.func.sum(table.c.orders).label("orders"))
-              .where(*rollups.readable(cls), *_months(table, date_from, date_to))
+              .where(*rollups.readable(cls), *(_months(table, date_from, date_to)
+                                               if "month" in table.c else ()))
               .group_by(*(table.c[i] for i in ids))
               .order_by(table.c.month if by == "month" else revenue.desc()).limit(limit)
               ).subquery()
@@ -130,6 +135,14 @@ def _summed(by: str, date_from, date_to, limit: int) -> list[tuple]:
     query = query.select_from(groups).order_by(
         groups.c.month if by == "month" else groups.c.revenue.desc())
     return [tuple(row) for row in db.session.execute(query)]
+
+
+def _all_readable(cls) -> bool:
+    """The user reads every row `cls` sums (no record rule narrows them)."""
+    try:
+        return not rollups.readable(cls)
+    except rollups.NotSummed:
+        return False
 
 
 def _from_orders(by: str, date_from, date_to, limit: int) -> list[tuple]:
@@ -275,13 +288,16 @@ def campaign_results(campaign_ids: list[int]) -> dict[int, dict]:
 
 # -- dashboard figures -------------------------------------------------------------------
 def my_pipeline(user_id: int) -> list[dict]:
+    """The user's open opportunities by stage (from the counts, models.PipelineCounts)."""
     from .models import Stage
 
+    table = PipelineCounts.__table__
     rows = db.session.execute(
-        sa.select(translated(Stage, "name"), sa.func.count(Lead.id), sa.func.coalesce(
-            sa.func.sum(Lead.expected_revenue), 0))
-        .join(Stage, Stage.id == Lead.stage_id)
-        .where(Lead.user_id == user_id, Lead.type == "opportunity", Lead.outcome == "open")
+        sa.select(translated(Stage, "name"), sa.func.sum(table.c.rows), sa.func.coalesce(
+            sa.func.sum(table.c.expected_revenue), 0))
+        .join(Stage, Stage.id == table.c.stage_id)
+        .where(table.c.user_id == user_id, table.c.type == "opportunity",
+               table.c.outcome == "open")
         .group_by(Stage.id, Stage.sequence).order_by(Stage.sequence)).all()
     return [{"stage": r[0], "count": r[1], "amount": Decimal(r[2])} for r in rows]
 

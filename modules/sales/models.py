@@ -181,7 +181,7 @@ class Lead(Model):
     __activities__ = True  # an Activities panel on its page (core.activities)
     # the board reads each stage's newest cards, the forecast open deals by closing date,
     # the nightly pool job held leads by last touch
-    __table_args__ = (sa.Index("ix_sale_lead_board", "type", "stage_id", "updated_at"),
+    __table_args__ = (sa.Index("ix_sale_lead_board", "type", "stage_id", "updated_at", "id"),
                       sa.Index("ix_sale_lead_forecast", "type", "outcome", "expected_close",
                                "expected_revenue", "probability"),
                       sa.Index("ix_sale_lead_pool", "type", "user_id", "last_touched_at"),
@@ -361,6 +361,22 @@ class SalesByCustomer(db.Model):
     __table__ = __rollup__.table("sale_sum_customer")
 
 
+class SalesByCustomerEver(db.Model):
+    """By customer alone, all time: the analysis of everyone's sales by customer, its top
+    customers read from the revenue's index (every month and salesperson would be summed
+    on each request)."""
+    __rollup__ = Rollup(
+        source=Order, parts={OrderLine: OrderLine.order_id},
+        joins=((OrderLine, OrderLine.order_id == Order.id),),
+        counted=(Order.state, SOLD), where=(OrderLine.display_type == LINE,),
+        keys={"partner_id": Order.partner_id},
+        measures={"revenue": sa.func.sum(OrderLine.amount_untaxed),
+                  "cost": sa.func.sum(OrderLine.cost * OrderLine.quantity, type_=Money),
+                  "orders": sa.func.count(sa.distinct(Order.id))},
+        indexes=(("revenue",),))
+    __table__ = __rollup__.table("sale_sum_customer_ever")
+
+
 class SalesByProduct(db.Model):
     """By product (a line without one: by its description) and month."""
     __rollup__ = _sold({"product_id": OrderLine.product_id, "label": sa.case(
@@ -368,3 +384,43 @@ class SalesByProduct(db.Model):
         else_=""), "month": month_of(Order.date_order)},
         quantity=sa.func.sum(OrderLine.quantity))
     __table__ = __rollup__.table("sale_sum_product")
+
+
+# -- counts the lists' groups read (core.ui.generic.grouping) ------------------------------
+class OrderCounts(db.Model):
+    """Orders by state, salesperson and team: the order list grouped or filtered by them."""
+    __rollup__ = Rollup(source=Order, keys={
+        "state": Order.state, "user_id": Order.user_id, "team_id": Order.team_id},
+        measures={"amount_total": sa.func.sum(Order.amount_total)})
+    __table__ = __rollup__.table("sale_count_order")
+
+
+class LeadCounts(db.Model):
+    """Leads by status, source, salesperson and team: the lead list's groups."""
+    __rollup__ = Rollup(source=Lead, keys={
+        "type": Lead.type, "status": Lead.status, "source_id": Lead.source_id,
+        "user_id": Lead.user_id, "team_id": Lead.team_id}, measures={})
+    __table__ = __rollup__.table("sale_count_lead")
+
+
+class PipelineCounts(db.Model):
+    """Opportunities by stage, outcome, salesperson and team: the pipeline's groups and
+    its board's columns."""
+    __rollup__ = Rollup(source=Lead, keys={
+        "type": Lead.type, "stage_id": Lead.stage_id, "outcome": Lead.outcome,
+        "user_id": Lead.user_id, "team_id": Lead.team_id},
+        measures={"expected_revenue": sa.func.sum(Lead.expected_revenue)})
+    __table__ = __rollup__.table("sale_count_pipeline")
+
+
+class ForecastByMonth(db.Model):
+    """Open opportunities by closing month, salesperson and team: the forecast and its
+    widget. The weighted revenue keeps six places, so that rounding comes once, when read."""
+    __rollup__ = Rollup(source=Lead, where=(Lead.type == "opportunity", Lead.outcome == "open"),
+                        keys={"month": month_of(Lead.expected_close), "user_id": Lead.user_id,
+                              "team_id": Lead.team_id},
+                        measures={"expected": sa.func.sum(Lead.expected_revenue),
+                                  "weighted": sa.func.sum(
+                                      Lead.expected_revenue * Lead.probability / 100,
+                                      type_=sa.Numeric(20, 6))})
+    __table__ = __rollup__.table("sale_sum_forecast")

@@ -31,10 +31,13 @@ from .models import (
     AssignmentRule,
     Campaign,
     Lead,
+    LeadCounts,
     LeadSource,
     LostReason,
     Order,
+    OrderCounts,
     OrderLine,
+    PipelineCounts,
     Pricelist,
     PricelistItem,
     Product,
@@ -123,7 +126,7 @@ leads = ModelViews(
     filters=("status", "source_id", "campaign_id", "user_id", team_filter(Lead.user_id)),
     group_by=("status", "source_id", "campaign_id", "user_id"), order="-created_at",
     report=Report(groups=("status", "source_id", "campaign_id", "user_id")),
-    where=lambda: Lead.type == "lead",
+    where=lambda: Lead.type == "lead", counts=LeadCounts,
     defaults=lambda: {"user_id": current_user.id},
 )
 opportunities = ModelViews(
@@ -142,7 +145,7 @@ opportunities = ModelViews(
     calendar=Calendar("expected_close", who="user_id"),
     report=Report(groups=("stage_id", "user_id", "team_id", "outcome"),
                   measures=("expected_revenue",)),
-    where=lambda: Lead.type == "opportunity",
+    where=lambda: Lead.type == "opportunity", counts=PipelineCounts,
     defaults=lambda: {"user_id": current_user.id, "type": "opportunity"},
 )
 
@@ -157,7 +160,7 @@ orders = ModelViews(
     group_by=("state", "user_id", "partner_id"), order="-date_order",
     report=Report(groups=("state", "user_id", "team_id"),
                   measures=("amount_untaxed", "amount_total")),
-    forms=False, importable=False)
+    counts=OrderCounts, forms=False, importable=False)
 
 for views_ in (products, pricelists, pricelist_items, stages, sources, lost_reasons,
                assignment, campaigns, leads, opportunities, orders):

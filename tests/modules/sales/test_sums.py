@@ -15,7 +15,14 @@ from core.db import db
 from core.modules import get_registry, lifecycle
 from core.partners.duplicates import merge
 from modules.sales import analysis, services
-from modules.sales.models import Order, OrderLine, SalesByCustomer, SalesByMonth, SalesByProduct
+from modules.sales.models import (
+    Order,
+    OrderLine,
+    SalesByCustomer,
+    SalesByCustomerEver,
+    SalesByMonth,
+    SalesByProduct,
+)
 
 from ...core.test_api import Api, token_for
 from ...races import needs_postgres, together
@@ -24,7 +31,7 @@ from ...sums import kept
 from .conftest import acting, order, partner, product
 
 D = Decimal
-SUMS = (SalesByMonth, SalesByCustomer, SalesByProduct)
+SUMS = (SalesByMonth, SalesByCustomer, SalesByCustomerEver, SalesByProduct)
 
 
 def assert_kept():
