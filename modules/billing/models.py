@@ -169,16 +169,45 @@ _RUNNING = (sa.select(sa.func.sum(_EARLIER.amount))
 _PAID = sa.func.coalesce(Invoice.amount_paid, 0)
 
 
-class OpenByDueDate(db.Model):
-    """Posted invoices' installments still open, by customer and due date."""
-    __rollup__ = Rollup(
+def _open(keys: dict) -> Rollup:
+    """Posted invoices' installments still open, summed by `keys`."""
+    return Rollup(
         source=Invoice, parts={InvoiceDue: InvoiceDue.invoice_id},
         joins=((InvoiceDue, InvoiceDue.invoice_id == Invoice.id),),
         counted=(Invoice.state, ("posted",)),
         where=(Invoice.kind == "invoice", Invoice.amount_residual > 0),
-        keys={"partner_id": Invoice.partner_id, "date_due": InvoiceDue.date_due},
+        keys={**keys, "date_due": InvoiceDue.date_due},
         measures={"amount": sa.func.sum(sa.case(
             (_RUNNING <= _PAID, 0), (_RUNNING - InvoiceDue.amount < _PAID, _RUNNING - _PAID),
-            else_=InvoiceDue.amount), type_=Money)},
-        indexes=(("date_due",),))
+            else_=InvoiceDue.amount), type_=Money)})
+
+
+class OpenByDueDate(db.Model):
+    """Posted invoices' installments still open, by customer and due date."""
+    __rollup__ = _open({"partner_id": Invoice.partner_id})
+    __rollup__.indexes = (("date_due",),)
     __table__ = __rollup__.table("billing_sum_open")
+
+
+class OpenByDay(db.Model):
+    """The same by due date alone: the ageing's totals over every customer, from a row a
+    day."""
+    __rollup__ = _open({})
+    __table__ = __rollup__.table("billing_sum_open_day")
+
+
+# -- counts the lists' groups read (core.ui.generic.grouping) ------------------------------
+class InvoiceCounts(db.Model):
+    """Invoices by state and kind: the invoice list's groups, for those who see them all."""
+    __rollup__ = Rollup(source=Invoice, keys={"state": Invoice.state, "kind": Invoice.kind},
+                        measures={"amount_total": sa.func.sum(Invoice.amount_total),
+                                  "amount_residual": sa.func.sum(Invoice.amount_residual)})
+    __table__ = __rollup__.table("billing_count_invoice")
+
+
+class PaymentCounts(db.Model):
+    """Payments by method: the payment list's groups."""
+    __rollup__ = Rollup(source=Payment, keys={"method": Payment.method},
+                        measures={"amount": sa.func.sum(Payment.amount),
+                                  "unallocated": sa.func.sum(Payment.unallocated)})
+    __table__ = __rollup__.table("billing_count_payment")

@@ -12,10 +12,11 @@ from flask_babel import gettext as _
 
 from core.db import db
 from core.partners.models import Partner
+from core.search import sort_key
 from core.settings import get_setting
 from core.ui.formats import money as show_money
 
-from .models import Invoice, InvoiceDue, OpenByDueDate, Payment
+from .models import Invoice, InvoiceDue, OpenByDay, OpenByDueDate, Payment
 from .services import credits, customers_of
 
 BUCKETS = ("not_due", "1_30", "31_60", "61_90", "over_90")
@@ -57,8 +58,9 @@ def ageing(today: date | None = None, partner_id: int | None = None,
 
 
 def ageing_totals(today: date | None = None, salesperson_id: int | None = None) -> dict:
-    """The buckets of `ageing` summed over every customer, in one row."""
-    table = OpenByDueDate.__table__
+    """The buckets of `ageing` summed over every customer (a salesperson's: theirs), in
+    one row."""
+    table = (OpenByDueDate if salesperson_id else OpenByDay).__table__
     row = db.session.execute(sa.select(*_buckets(table, today)).select_from(table).where(
         *_whose(table, None, salesperson_id))).one()
     values = {name: Decimal(getattr(row, name)) for name in BUCKETS}
@@ -114,11 +116,18 @@ def receivable_count(salesperson_id: int | None = None) -> int:
 def receivable_customers(start: int, size: int,
                          salesperson_id: int | None = None) -> list[int]:
     """The ids of `size` customers who owe or hold a credit, from `start` in the order of
-    their names: a page of `receivables`, found in SQL whatever their number."""
-    customers = _receivable(salesperson_id)
-    return db.session.execute(sa.select(Partner.id).where(
-        Partner.id.in_(sa.select(customers.c.partner_id))).order_by(Partner.name, Partner.id)
-        .offset(start).limit(size)).scalars().all()
+    their names (the reader's, as lists sort): a page of `receivables`, found by walking
+    the names' index and asking each customer's sums, whatever their number."""
+    table = OpenByDueDate.__table__
+    owes = sa.select(table.c.partner_id).where(
+        table.c.partner_id == Partner.id, *_whose(table, None, None)).exists()
+    holds = sa.select(Payment.id).where(Payment.partner_id == Partner.id,
+                                        Payment.unallocated > 0).exists()
+    query = sa.select(Partner.id).where(sa.or_(owes, holds))
+    if salesperson_id:
+        query = query.where(Partner.id.in_(customers_of(salesperson_id)))
+    return db.session.execute(query.order_by(sort_key(Partner.name), Partner.id)
+                              .offset(start).limit(size)).scalars().all()
 
 
 def _receivable(salesperson_id: int | None) -> sa.Subquery:

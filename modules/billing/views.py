@@ -32,9 +32,11 @@ from . import services
 from .models import (
     METHODS,
     Invoice,
+    InvoiceCounts,
     InvoiceLine,
     Payment,
     PaymentAllocation,
+    PaymentCounts,
     PaymentTerm,
 )
 
@@ -49,13 +51,13 @@ invoices = ModelViews(
     group_by=("state", "kind", "partner_id"), order="-date_invoice",
     report=Report(groups=("state", "kind", "partner_id"),
                   measures=("amount_total", "amount_residual")),
-    record_title="name", forms=False, importable=False)
+    counts=InvoiceCounts, record_title="name", forms=False, importable=False)
 payments = ModelViews(
     Payment, "payments", _l("Payments"),
     columns=[Column("date", link=True), Column("partner_id", related="name"), "method",
              "reference", Column("amount", total=True), Column("unallocated", total=True)],
     search=("reference",), filters=("method",), group_by=("method", "partner_id"),
-    order="-date", record_title="reference", forms=False, importable=False)
+    order="-date", counts=PaymentCounts, record_title="reference", forms=False, importable=False)
 terms = ModelViews(
     PaymentTerm, "terms", _l("Payment terms"), columns=["name", "schedule", "active"],
     fields=["name", "schedule", "active"], order="name")

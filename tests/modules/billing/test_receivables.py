@@ -148,8 +148,16 @@ def test_an_invoices_installments_show_what_is_still_open(ctx, bea_client):
 def test_the_open_amounts_are_kept_by_customer_and_due_date(book):
     """The ageing reads sums kept as invoices and payments change (models.OpenByDueDate):
     they stay what each invoice's installments have open (`installments`), through
-    payments, unreconciling, credit notes and cancelling."""
-    from modules.billing.models import Invoice, OpenByDueDate, Payment
+    payments, unreconciling, credit notes and cancelling. So do the counts the invoice
+    and payment lists' groups read (InvoiceCounts, PaymentCounts)."""
+    from modules.billing.models import (
+        Invoice,
+        InvoiceCounts,
+        OpenByDay,
+        OpenByDueDate,
+        Payment,
+        PaymentCounts,
+    )
 
     from ...sums import assert_kept, kept
 
@@ -166,19 +174,19 @@ def test_the_open_amounts_are_kept_by_customer_and_due_date(book):
     def open_amounts():
         return {key: values[0] for key, values in kept(OpenByDueDate).items() if values[0]}
 
-    assert_kept(OpenByDueDate)
+    assert_kept(OpenByDueDate, OpenByDay, InvoiceCounts, PaymentCounts)
     assert open_amounts() == by_hand()
     assert receivables.ageing_totals(today=TODAY)["total"] == Decimal(2080)
     gamma = book["gamma"]
     late = posted(gamma, "80", on=days_ago(45), terms="50% now, 50% in 60 days")
     payment = services.register_payment(gamma, Decimal(50), [late.id])
-    assert_kept(OpenByDueDate)
+    assert_kept(OpenByDueDate, OpenByDay, InvoiceCounts, PaymentCounts)
     assert open_amounts() == by_hand()
     services.unreconcile(db.session.get(Payment, payment.id))
-    assert_kept(OpenByDueDate)
+    assert_kept(OpenByDueDate, OpenByDay, InvoiceCounts, PaymentCounts)
     assert open_amounts() == by_hand()
     services.post(services.credit_note(late))
-    assert_kept(OpenByDueDate)
+    assert_kept(OpenByDueDate, OpenByDay, InvoiceCounts, PaymentCounts)
     assert open_amounts() == by_hand()
     db.session.commit()
-    assert_kept(OpenByDueDate)
+    assert_kept(OpenByDueDate, OpenByDay, InvoiceCounts, PaymentCounts)
