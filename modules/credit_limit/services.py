@@ -36,16 +36,22 @@ def exposures(partner_ids: list[int]) -> dict[int, Decimal]:
 def _exposed(customers) -> sa.Subquery:
     """(customer, exposure) of `customers` (ids, or a SELECT of them) that have any: their
     rows and their contacts' in each sum, found by the indexes."""
-    owner = sa.func.coalesce(Partner.parent_id, Partner.id)
-    members = sa.select(Partner.id).where(sa.or_(
-        Partner.id.in_(customers), Partner.parent_id.in_(customers)))
+    # (partner, whose exposure it counts to): the customers, and their contacts, who buy
+    # on their company's credit (a contact's own exposure is its company's); each found
+    # by an index (an OR of the two read every partner)
+    members = sa.union_all(
+        sa.select(Partner.id, Partner.id.label("owner")).where(
+            Partner.id.in_(customers), Partner.parent_id.is_(None)),
+        sa.select(Partner.id, Partner.parent_id).where(
+            Partner.parent_id.is_not(None), Partner.parent_id.in_(customers))).cte("members")
     parts = sa.union_all(*(
-        sa.select(table.c.partner_id, table.c.amount).where(table.c.partner_id.in_(members))
+        sa.select(members.c.owner, table.c.amount).join(
+            members, members.c.id == table.c.partner_id)
         for table in (OwedByCustomer.__table__, PrepaidByCustomer.__table__,
                       UninvoicedByCustomer.__table__))).subquery()
-    return (sa.select(owner.label("customer"), sa.func.sum(parts.c.amount).label("exposure"))
-            .join(Partner, Partner.id == parts.c.partner_id)
-            .where(owner.in_(customers)).group_by(owner).subquery())
+    return (sa.select(parts.c.owner.label("customer"),
+                      sa.func.sum(parts.c.amount).label("exposure"))
+            .group_by(parts.c.owner).subquery())
 
 
 def credit_of(partner_id: int, lock: bool = False) -> PartnerCredit | None:

@@ -80,6 +80,8 @@ def test_a_company_answers_for_its_contacts(ctx):
     db.session.flush()
     assert services.exposures([company.id]) == {company.id: Decimal(510)}
     assert services.exposures([contact.id]) == {}  # a contact buys on the company's credit
+    # asked together, the contact's purchases still count once, for the company
+    assert services.exposures([company.id, contact.id]) == {company.id: Decimal(510)}
 
 
 def test_many_customers_at_once_in_one_query(ctx):
