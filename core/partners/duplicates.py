@@ -30,8 +30,8 @@ def digits(phone: str | None) -> str:
 def likely_duplicates(name: str, email: str | None, phone: str | None,
                       exclude: int | None = None, limit: int = 5) -> list[Partner]:
     """Partners with the same email or phone, or a name that normalises the same. The SQL
-    narrows by email, phone or the name's longest word (the first two through the search
-    index: a contact's page asks on every view); Python compares the rest."""
+    narrows by email, phone or the name's words (through the search index: a contact's
+    page asks on every view); Python compares the rest."""
     key = normalise(name)
     words = key.split()
     conditions = []
@@ -42,8 +42,10 @@ def likely_duplicates(name: str, email: str | None, phone: str | None,
         for sign in (" ", "-", ".", "(", ")"):
             bare = sa.func.replace(bare, sign, "")
         conditions.append(bare.like(f"%{digits(phone)[-6:]}%"))
-    if words:  # accent-blind, through the search index
-        conditions.append(matching(Partner, ("name",), max(words, key=len)))
+    if words:  # accent-blind, through the search index: a name holding every word (of
+        # three letters or more, which the index finds), not every "Customer" of a list
+        wanted = [word for word in words if len(word) >= 3] or [max(words, key=len)]
+        conditions.append(sa.and_(*(matching(Partner, ("name",), word) for word in wanted)))
     if not conditions:
         return []
     query = sa.select(Partner).where(sa.or_(*conditions), Partner.active.is_(True))

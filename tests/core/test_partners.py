@@ -64,6 +64,24 @@ def test_the_duplicate_check_finds_names_and_emails_through_the_search_index(app
     assert len(seen) == 2 and all(index in sql for sql in seen), seen  # not a scan
 
 
+def test_the_duplicate_check_reads_only_names_holding_every_word(app, monkeypatch):
+    """A list of "Customer 0001" ... "Customer 0040": a new one's check compares the one
+    name holding both words, not every "Customer" (it read 200 a time)."""
+    from core.partners import duplicates
+
+    for n in range(40):
+        add(app, name=f"Customer {n:04d}")
+    compared = []
+    real = duplicates.normalise
+    monkeypatch.setattr(duplicates, "normalise", lambda name: compared.append(name) or
+                        real(name))
+    with app.test_request_context():
+        assert [p.name for p in likely_duplicates("customer 0007", None, None)] == [
+            "Customer 0007"]
+        assert likely_duplicates("Customer 0077", None, None) == []
+    assert compared == ["customer 0007", "Customer 0007", "Customer 0077"]
+
+
 def test_company_page_shows_its_people_and_timeline(app, admin_client):
     company = add(app, name="Saigon Coffee", is_company=True)
     add(app, name="Trần Bình", parent_id=company, email="binh@saigoncoffee.vn")
