@@ -111,13 +111,16 @@ def _summed(by: str, date_from, date_to, limit: int) -> list[tuple]:
     table = cls.__table__
     ids = {"customer": ("partner_id",), "product": ("product_id", "label"),
            "salesperson": ("user_id",), "team": ("team_id",), "month": ("month",)}[by]
-    revenue = sa.func.sum(table.c.revenue)
+    # a row a group already (all its keys grouped by): read as it is, down its index
+    whole = set(ids) == set(cls.__rollup__.keys)
+    revenue = table.c.revenue if whole else sa.func.sum(table.c.revenue)
     groups = (sa.select(*(table.c[i] for i in ids), revenue.label("revenue"),
-                        sa.func.sum(table.c.cost).label("cost"),
-                        sa.func.sum(table.c.orders).label("orders"))
+                        *((table.c.cost, table.c.orders) if whole else (
+                            sa.func.sum(table.c.cost).label("cost"),
+                            sa.func.sum(table.c.orders).label("orders"))))
               .where(*rollups.readable(cls), *(_months(table, date_from, date_to)
                                                if "month" in table.c else ()))
-              .group_by(*(table.c[i] for i in ids))
+              .group_by(*(() if whole else (table.c[i] for i in ids)))
               .order_by(table.c.month if by == "month" else revenue.desc()).limit(limit)
               ).subquery()
     sums = (groups.c.revenue, groups.c.cost, groups.c.orders)
