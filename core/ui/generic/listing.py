@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, request
 from flask_babel import gettext as _
+from markupsafe import Markup, escape
 
 from core import access, limits, references
 from core.db import db
@@ -58,23 +59,28 @@ class ListMixin:
             can_delete=can_delete, bulk=bulk, selectable=can_delete or bool(bulk),
             can_write=access.can(self.model_name, "w"), args=request.args)
 
-    def cells(self, records) -> list[tuple[int, str, list[tuple]]]:
-        """Each record's row as the list shows it: (id, its page's URL, [(column, label,
-        text, linked)]), worked out here rather than by the template per cell (a page of
-        50 rows is 350 cells)."""
+    def cells(self, records) -> list[tuple[int, str, Markup]]:
+        """Each record's row as the list shows it: (id, its page's URL, its cells' HTML),
+        worked out here rather than by the template per cell (a page of 50 rows is 350
+        cells; Jinja's per-cell escaping and lookups were a fifth of the page's time)."""
         columns = self.list_columns()
-        labels = [self.label(c.name) for c in columns]
         shows = [None if c.related else self.shower(c.name) for c in columns]
+        opening = [Markup('<td class="col-{}" data-label="{}">').format(
+            c.name, self.label(c.name)) for c in columns]
         # one URL built, not one per row: the largest id marks where each row's goes
         edit = self.url("edit", record_id=limits.MAX_ID).rsplit(str(limits.MAX_ID), 1)
         rows = []
         for record, related in records:
+            href = f"{edit[0]}{record.id}{edit[1]}"
+            link = Markup('<a href="{}">').format(href)
             cells = []
-            for c, label, show in zip(columns, labels, shows, strict=True):
+            for c, show, td in zip(columns, shows, opening, strict=True):
                 value = self.column_value(record, related, c)
-                text = (value if value is not None else "") if show is None else show(value)
-                cells.append((c.name, label, text, c.link))
-            rows.append((record.id, f"{edit[0]}{record.id}{edit[1]}", cells))
+                text = escape((value if value is not None else "") if show is None
+                              else show(value))
+                cells.append(f"{td}{link}{text or '—'}</a></td>" if c.link
+                             else f"{td}{text}</td>")
+            rows.append((record.id, href, Markup("".join(cells))))
         return rows
 
     def pager(self, records, sort_name, nullable, page, more, cursor, direction):
