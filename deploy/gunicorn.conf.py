@@ -76,3 +76,13 @@ def post_fork(server, worker):
             engine.dispose(close=False)
     server.log.info("worker %s: database connections of the preloaded app dropped",
                     worker.pid)
+
+
+def post_worker_init(worker):
+    """The app is loaded: what it made (models, routes, templates, catalogs) lives as long
+    as the worker, so the garbage collector need not walk it again at every full
+    collection (gc.freeze; about a tenth off the mean CPU of a list page, bench cost)."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
