@@ -146,7 +146,13 @@ class ViewsCore:
         return None
 
     def display(self, name: str, value) -> str:
-        return self.shower(name)(value)
+        """`value` of `name` as shown: through its shower, worked out once per request
+        (a board's cards ask hundreds of times)."""
+        cache = g.setdefault("_erp_showers", {})
+        key = (self.model_name, self.name, name)
+        if key not in cache:
+            cache[key] = self.shower(name)
+        return cache[key](value)
 
     def shower(self, name: str):
         """The function showing values of `name` as the reader reads them (a choice's

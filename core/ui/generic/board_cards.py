@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import abort, redirect, render_template, request
 from flask_babel import gettext as _
 
-from core import access, records
+from core import access, limits, records
 from core.db import db, utcnow
 from core.errors import Refusal
 
@@ -54,9 +54,21 @@ def next_activities(v, shown) -> dict[int, tuple]:
 
 
 def card_details(v, shown) -> dict:
+    """What every card of a board shares, worked out once (a board shows a hundred): the
+    kinds of its details, their next activities, the URLs of a card's page and of its
+    move around its id, and the form token."""
+    from flask_wtf.csrf import generate_csrf
+
     kinds = detail_kinds(v)
     return {"kinds": kinds, "icons": ICONS,
-            "next": next_activities(v, shown) if "next_activity" in kinds else {}}
+            "next": next_activities(v, shown) if "next_activity" in kinds else {},
+            "edit": _around_id(v, "edit"), "move": _around_id(v, "move"),
+            "csrf": generate_csrf()}
+
+
+def _around_id(v, suffix: str) -> tuple[str, str]:
+    """A record's URL of these views as the text before and after its id."""
+    return tuple(v.url(suffix, record_id=limits.MAX_ID).rsplit(str(limits.MAX_ID), 1))
 
 
 def initials(name: str) -> str:
@@ -118,7 +130,9 @@ def quick_create(v):
 
 
 def moves_of(stages, folded, stage) -> tuple:
-    """The open stages before and after `stage` ((value, label) or None): a card's arrows."""
-    shown = [(value, str(label)) for value, label in stages if str(value) not in folded]
-    at = [str(value) for value, _label in shown].index(str(stage))
+    """The open stages before and after `stage` ((value, label, the arrow's title) or
+    None): a card's arrows, the same for every card of a column."""
+    shown = [(value, str(label), _("Move to %(stage)s", stage=label))
+             for value, label in stages if str(value) not in folded]
+    at = [str(value) for value, *_rest in shown].index(str(stage))
     return (shown[at - 1] if at else None, shown[at + 1] if at + 1 < len(shown) else None)
