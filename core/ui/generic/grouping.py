@@ -21,13 +21,14 @@ from .. import forms as model_forms
 from .keyset import _int
 
 GROUP_PAGE = 50
+MAX_GROUP_PAGE = 2**31 // GROUP_PAGE  # an offset any database takes (beyond: no groups)
 
 
 class GroupsMixin:
     def groups(self, base, group: str) -> tuple[list[dict], dict]:
         """The page of groups the request asks for (`gpage`), and the links to the pages
         before and after it."""
-        page = max(_int(request.args.get("gpage"), 1), 1)
+        page = min(max(_int(request.args.get("gpage"), 1), 1), MAX_GROUP_PAGE)
         column = self.expression(group)
         totals = [c.name for c in self.columns if c.total]
         target = self._group_target(group)
@@ -69,10 +70,10 @@ class GroupsMixin:
         """[(value, count, *totals)] of every group from the declared counts, or None when
         they cannot answer the list's conditions."""
         cls = self.counts
-        if cls is None or group not in cls.__table__.c or any(
-                t not in cls.__table__.c for t in totals):
+        if cls is None or group not in cls.__rollup__.keys or any(
+                t not in cls.__rollup__.measures for t in totals):
             return None
-        if [f for f in base.get_final_froms()] != [self.model.__table__]:
+        if list(base.get_final_froms()) != [self.model.__table__]:
             return None
         try:
             where = [] if base.whereclause is None else [
