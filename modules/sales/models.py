@@ -334,14 +334,16 @@ class OrderLine(DocumentLine, Model):
 
 
 # -- sums of sold orders (core.rollups): what the analysis pages and widgets read ----------
-def _sold(keys: dict, **measures) -> Rollup:
-    """Sold orders' lines summed by `keys` (and always by salesperson and team, which the
-    salespeople's record rule reads)."""
+def _sold(keys: dict, salespeople: bool = True, **measures) -> Rollup:
+    """Sold orders' lines summed by `keys`, and by salesperson and team, which the
+    salespeople's record rule reads (without them: sums only those who see every order
+    may read)."""
+    if salespeople:
+        keys = {**keys, "user_id": Order.user_id, "team_id": Order.team_id}
     return Rollup(
         source=Order, parts={OrderLine: OrderLine.order_id},
         joins=((OrderLine, OrderLine.order_id == Order.id),),
-        counted=(Order.state, SOLD), where=(OrderLine.display_type == LINE,),
-        keys={**keys, "user_id": Order.user_id, "team_id": Order.team_id},
+        counted=(Order.state, SOLD), where=(OrderLine.display_type == LINE,), keys=keys,
         measures={"revenue": sa.func.sum(OrderLine.amount_untaxed),
                   "cost": sa.func.sum(OrderLine.cost * OrderLine.quantity, type_=Money),
                   # an order has one month, customer, salesperson and team: its count adds up
@@ -365,15 +367,8 @@ class SalesByCustomerEver(db.Model):
     """By customer alone, all time: the analysis of everyone's sales by customer, its top
     customers read from the revenue's index (every month and salesperson would be summed
     on each request)."""
-    __rollup__ = Rollup(
-        source=Order, parts={OrderLine: OrderLine.order_id},
-        joins=((OrderLine, OrderLine.order_id == Order.id),),
-        counted=(Order.state, SOLD), where=(OrderLine.display_type == LINE,),
-        keys={"partner_id": Order.partner_id},
-        measures={"revenue": sa.func.sum(OrderLine.amount_untaxed),
-                  "cost": sa.func.sum(OrderLine.cost * OrderLine.quantity, type_=Money),
-                  "orders": sa.func.count(sa.distinct(Order.id))},
-        indexes=(("revenue",),))
+    __rollup__ = _sold({"partner_id": Order.partner_id}, salespeople=False)
+    __rollup__.indexes = (("revenue",),)
     __table__ = __rollup__.table("sale_sum_customer_ever")
 
 
