@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask import g, request, url_for
 from flask_babel import gettext as _
 
-from core import access, translatable
+from core import access, limits, translatable
 from core.search import matching
 
 from .. import formats
@@ -94,6 +94,12 @@ class ViewsCore:
         return url_for(f"{self.blueprint}.{self.name}_{suffix}",
                        **{k: v for k, v in values.items() if not k.startswith("_")})
 
+    def url_around_id(self, suffix: str) -> tuple[str, str]:
+        """A record's URL of these views as the text before and after its id: built once
+        for a page's rows or cards, not once each (the largest id marks where it goes)."""
+        before, after = self.url(suffix, record_id=limits.MAX_ID).rsplit(str(limits.MAX_ID), 1)
+        return before, after
+
     def filter_url(self, name: str, value) -> str:
         """The list filtered to one value (from a group's row)."""
         args = {k: v for k, v in request.args.items() if k not in ("group", "after", "before")}
@@ -121,14 +127,19 @@ class ViewsCore:
                 return str(c.label)
         return str(model_forms.label_of(self.model, name))
 
-    def choices(self, name: str) -> dict | None:
-        """value -> label for a column with choices, a boolean or a reference; computed once
-        per request (a reference's choices cost a query)."""
-        cache = g.setdefault("_erp_choices", {})
-        key = (self.model_name, name)
+    def per_request(self, what: str, name: str, make):
+        """`make()`, worked out once per request for these views' `what` of `name` (a
+        reference's choices cost a query; a board's cards ask for a shower hundreds of
+        times)."""
+        cache = g.setdefault(f"_erp_{what}", {})
+        key = (self.model_name, self.name, name)
         if key not in cache:
-            cache[key] = self._choices(name)
+            cache[key] = make()
         return cache[key]
+
+    def choices(self, name: str) -> dict | None:
+        """value -> label for a column with choices, a boolean or a reference."""
+        return self.per_request("choices", name, lambda: self._choices(name))
 
     def _choices(self, name: str) -> dict | None:
         extension = self.extensions().get(name)
@@ -146,13 +157,8 @@ class ViewsCore:
         return None
 
     def display(self, name: str, value) -> str:
-        """`value` of `name` as shown: through its shower, worked out once per request
-        (a board's cards ask hundreds of times)."""
-        cache = g.setdefault("_erp_showers", {})
-        key = (self.model_name, self.name, name)
-        if key not in cache:
-            cache[key] = self.shower(name)
-        return cache[key](value)
+        """`value` of `name` as shown, through its shower."""
+        return self.per_request("showers", name, lambda: self.shower(name))(value)
 
     def shower(self, name: str):
         """The function showing values of `name` as the reader reads them (a choice's

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import sqlalchemy as sa
-from flask import abort, flash, g, redirect, render_template, request
+from flask import abort, flash, redirect, render_template, request
 from flask_babel import gettext as _
 
 from core import access, actions, records
@@ -21,22 +21,15 @@ class BoardMixin:
     def stages(self) -> list[tuple]:
         """The board's columns, (value, label): read once per request (the board, its
         cards' arrows and its drop targets all ask)."""
-        cache = g.setdefault("_erp_stages", {})
-        key = (self.model_name, self.name)
-        if key not in cache:
-            cache[key] = list(self.board.stages()) if self.board.stages else list(
-                (self.choices(self.board.field) or {}).items())
-        return cache[key]
+        return self.per_request("stages", self.board.field, lambda: list(
+            self.board.stages()) if self.board.stages else list(
+            (self.choices(self.board.field) or {}).items()))
 
     def folded(self) -> dict:
         """Closing stages -> the action a drop there runs (None: a plain move); read once
         per request, as the stages are."""
-        cache = g.setdefault("_erp_folded", {})
-        key = (self.model_name, self.name)
-        if key not in cache:
-            cache[key] = {str(k): v for k, v in (
-                self.board.folded() if self.board.folded else {}).items()}
-        return cache[key]
+        return self.per_request("folded", self.board.field, lambda: {str(k): v for k, v in (
+            self.board.folded() if self.board.folded else {}).items()})
 
     def drop_actions(self) -> dict:
         """Stage -> the declared action a drop there runs, its inputs all required (the

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import abort, redirect, render_template, request
 from flask_babel import gettext as _
 
-from core import access, limits, records
+from core import access, records
 from core.db import db, utcnow
 from core.errors import Refusal
 
@@ -62,13 +62,8 @@ def card_details(v, shown) -> dict:
     kinds = detail_kinds(v)
     return {"kinds": kinds, "icons": ICONS,
             "next": next_activities(v, shown) if "next_activity" in kinds else {},
-            "edit": _around_id(v, "edit"), "move": _around_id(v, "move"),
+            "edit": v.url_around_id("edit"), "move": v.url_around_id("move"),
             "csrf": generate_csrf()}
-
-
-def _around_id(v, suffix: str) -> tuple[str, str]:
-    """A record's URL of these views as the text before and after its id."""
-    return tuple(v.url(suffix, record_id=limits.MAX_ID).rsplit(str(limits.MAX_ID), 1))
 
 
 def initials(name: str) -> str:

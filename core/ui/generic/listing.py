@@ -7,7 +7,7 @@ from flask import flash, redirect, render_template, request
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-from core import access, limits, references
+from core import access, references
 from core.db import db
 from core.security import safe_target
 
@@ -67,8 +67,7 @@ class ListMixin:
         shows = [None if c.related else self.shower(c.name) for c in columns]
         opening = [Markup('<td class="col-{}" data-label="{}">').format(
             c.name, self.label(c.name)) for c in columns]
-        # one URL built, not one per row: the largest id marks where each row's goes
-        edit = self.url("edit", record_id=limits.MAX_ID).rsplit(str(limits.MAX_ID), 1)
+        edit = self.url_around_id("edit")
         rows = []
         for record, related in records:
             href = f"{edit[0]}{record.id}{edit[1]}"
