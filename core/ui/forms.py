@@ -148,12 +148,17 @@ def lookup(target, text: str, limit: int = 20, where=()) -> list[tuple]:
         query.where(contains(label, text), *where).order_by(sort_key(label)).limit(limit))]
 
 
+def name_of(target):
+    """A model's records' names in the reader's language (their ids when they have none):
+    what pickers and a list's groups show, search and sort by."""
+    return translatable.expression(target, "name") if hasattr(target, "name") else target.id
+
+
 def _readable(target):
     from core import access
     from core.modules import get_registry
 
-    # the name in the reader's language: what pickers show, search and sort by
-    label = translatable.expression(target, "name") if hasattr(target, "name") else target.id
+    label = name_of(target)
     if getattr(target, "__model__", None) and target.__model__ in get_registry().access_table():
         query = access.select_for(target, "r", target.id, label)
     else:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import request
 
-from core import rollups, translatable
+from core import rollups
 from core.db import db
 from core.search import sort_key
 
@@ -114,8 +114,7 @@ class GroupsMixin:
     @staticmethod
     def _labelled(target):
         """(select of a model's ids and names, the order its pickers show them in)."""
-        label = translatable.expression(target, "name") if hasattr(target, "name") \
-            else target.id
+        label = model_forms.name_of(target)
         return sa.select(target.id, label), [*model_forms.picker_order(target),
                                              sort_key(label), target.id]
 
