@@ -20,8 +20,7 @@ two racing transactions apply one after the other); a bulk UPDATE or DELETE thro
 session is followed the same way. Only what bypasses the session (a seed's COPY, a
 migration) must `rebuild`. Keys are never NULL (0 or '' stands for none), so that the
 unique key holds on every database (a date key must be required); measures must add up
-across documents (sums and
-counts of rows that belong to one document each).
+across documents (sums and counts of rows that belong to one document each).
 
 Readers pick the smallest rollup whose keys hold what they group and filter by, and apply
 the source's record rules to it through `readable` (a rule on the source's columns that
